@@ -1,0 +1,3 @@
+from calcterm.cli import main
+
+main()

@@ -1,0 +1,228 @@
+"""The command line: `calcterm [list|params|run|show|export|screenshot]`.
+
+Only click is imported at module level, so `calcterm --help` stays fast; numpy, plotext
+and Textual load inside the commands that need them. Every user error ends as one line on
+stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, NoReturn
+
+import click
+
+SIZE_LIMITS = ((20, 1000), (8, 500))
+
+
+class Size(click.ParamType):
+    """A terminal size written WxH, e.g. 120x40."""
+
+    name = "WxH"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[int, int]:
+        if isinstance(value, tuple):
+            return value
+        w, sep, h = str(value).lower().partition("x")
+        if not (sep and w.isdigit() and h.isdigit()):
+            self.fail(f"{value!r} is not a size; expected WxH such as 120x40", param, ctx)
+        size = int(w), int(h)
+        (wl, wh), (hl, hh) = SIZE_LIMITS
+        if not (wl <= size[0] <= wh and hl <= size[1] <= hh):
+            self.fail(f"{value!r} is out of range; width {wl}–{wh}, height {hl}–{hh}", param, ctx)
+        return size
+
+
+class Assignment(click.ParamType):
+    """NAME=VALUE for -s/--set; the scene checks the value itself."""
+
+    name = "NAME=VALUE"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[str, str]:
+        if isinstance(value, tuple):
+            return value
+        from calcterm.headless import parse_assignment
+        from calcterm.params import ParamError
+
+        try:
+            return parse_assignment(str(value))
+        except ParamError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+def fail(message: str) -> NoReturn:
+    click.echo(f"calcterm: error: {message}", err=True)
+    sys.exit(2)
+
+
+class _Progress:
+    """A progress bar on stderr for a scene's slow preparation, shown only once it starts."""
+
+    def __init__(self) -> None:
+        self.bar = None
+        self.done = 0
+
+    def __call__(self, fraction: float) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(length=1000, label="preparing", file=sys.stderr)
+            self.bar.__enter__()
+        target = int(1000 * min(max(fraction, 0.0), 1.0))
+        self.bar.update(target - self.done)
+        self.done = target
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+def _build(ctx: click.Context, scene_id: str, settings: tuple[tuple[str, str], ...], steps: int = 0,
+           prepare: bool = True):
+    from calcterm.headless import build
+    from calcterm.params import ParamError
+
+    progress = _Progress()
+    try:
+        return build(scene_id, settings, seed=ctx.obj["seed"], steps=steps, progress=progress,
+                     prepare=prepare)
+    except ParamError as exc:
+        fail(str(exc))
+    finally:
+        progress.close()
+
+
+set_option = click.option("-s", "--set", "settings", type=Assignment(), multiple=True,
+                          help="Set a parameter, e.g. -s x0=0.5 (repeatable).")
+steps_option = click.option("--steps", type=click.IntRange(0, 100_000), default=0, show_default=True,
+                            help="Animation steps to take before drawing.")
+size_option = click.option("--size", type=Size(), default="120x40", show_default=True,
+                           help="Width and height in cells.")
+scene_argument = click.argument("scene_id", metavar="SCENE")
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=None,
+              help="Seed for everything random (each scene has its own default).")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="Language of titles and explanations.")
+@click.version_option(package_name="calcterm")
+@click.pass_context
+def cli(ctx: click.Context, seed: int | None, lang: str) -> None:
+    """calcterm: calculus from the rate of change to neural-network gradients.
+
+    With no command, opens the scene picker.
+    """
+    ctx.obj = {"seed": seed, "lang": lang}
+    if ctx.invoked_subcommand is None:
+        from calcterm.host.app import CalcTermApp
+
+        CalcTermApp(lang=lang, seed=seed).run()
+
+
+@cli.command("list")
+@click.pass_context
+def list_scenes(ctx: click.Context) -> None:
+    """One line per scene: its id, then its title."""
+    from calcterm.registry import scenes
+
+    for scene_id, cls in scenes().items():
+        click.echo(f"{scene_id:<10} {cls.display_title(ctx.obj['lang'])}")
+
+
+@cli.command()
+@scene_argument
+@click.pass_context
+def params(ctx: click.Context, scene_id: str) -> None:
+    """Each parameter of SCENE: name, default, range or choices, help."""
+    from calcterm.params import ParamError
+    from calcterm.registry import get
+
+    try:
+        cls = get(scene_id)
+    except ParamError as exc:
+        fail(str(exc))
+    for p in cls.params:
+        click.echo(p.describe(ctx.obj["lang"]))
+
+
+@cli.command()
+@scene_argument
+@set_option
+@click.pass_context
+def run(ctx: click.Context, scene_id: str, settings: tuple[tuple[str, str], ...]) -> None:
+    """Open the TUI on SCENE with the given values."""
+    scene = _build(ctx, scene_id, settings, prepare=False)
+    from calcterm.host.app import CalcTermApp
+
+    CalcTermApp(lang=ctx.obj["lang"], seed=ctx.obj["seed"], scene=scene).run()
+
+
+@cli.command()
+@scene_argument
+@set_option
+@steps_option
+@size_option
+@click.option("--no-color", is_flag=True, help="Plain text without colour codes.")
+@click.pass_context
+def show(ctx: click.Context, scene_id: str, settings: tuple[tuple[str, str], ...], steps: int,
+         size: tuple[int, int], no_color: bool) -> None:
+    """SCENE after N animation steps, as text on stdout."""
+    scene = _build(ctx, scene_id, settings, steps)
+    from calcterm.headless import show_text
+    from calcterm.params import ParamError
+    from calcterm.render import TooSmall
+
+    try:
+        text = show_text(scene, *size, color=not no_color, lang=ctx.obj["lang"])
+    except (ParamError, TooSmall) as exc:
+        fail(str(exc))
+    click.echo(text, color=not no_color)
+
+
+@cli.command()
+@scene_argument
+@set_option
+@steps_option
+@click.pass_context
+def export(ctx: click.Context, scene_id: str, settings: tuple[tuple[str, str], ...], steps: int) -> None:
+    """SCENE's numbers after N steps as strict JSON on stdout."""
+    scene = _build(ctx, scene_id, settings, steps)
+    from calcterm.export import dumps
+
+    click.echo(dumps(scene.export()))
+
+
+@cli.command()
+@scene_argument
+@set_option
+@steps_option
+@size_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True,
+              help="Where to write the SVG.")
+@click.pass_context
+def screenshot(ctx: click.Context, scene_id: str, settings: tuple[tuple[str, str], ...], steps: int,
+               size: tuple[int, int], output: str) -> None:
+    """Save the TUI showing SCENE after N steps as an SVG file."""
+    if not output.lower().endswith(".svg"):
+        fail(f"--output {output!r} must end in .svg")
+    scene = _build(ctx, scene_id, settings, steps)
+    from calcterm.host.snapshot import screenshot_svg
+
+    svg = screenshot_svg(scene, size, lang=ctx.obj["lang"])
+    try:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(svg)
+    except OSError as exc:
+        fail(f"cannot write {output!r}: {exc.strerror}")
+    click.echo(output)
+
+
+def main() -> None:
+    """Run the CLI, turning every usage error into one line and exit status 2."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except click.ClickException as exc:
+        fail(exc.format_message().replace("\n", " "))

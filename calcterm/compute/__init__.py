@@ -1,0 +1,1 @@
+"""Pure numpy mathematics behind the scenes; nothing here knows about the terminal."""

@@ -1,0 +1,73 @@
+"""The Textual application: the scene picker, and a scene screen on top of it."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from calcterm.host.i18n import t
+from calcterm.host.scene_screen import SceneScreen
+from calcterm.registry import scenes
+from calcterm.scene import Scene
+
+
+class PickerScreen(Screen[None]):
+    BINDINGS = [
+        Binding("l", "app.toggle_language", "中/EN"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="picker-title")
+        yield OptionList(id="picker")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.fill()
+
+    def fill(self) -> None:
+        lang = self.app.lang
+        self.query_one("#picker-title", Static).update(Text(t(lang, "picker_title"), style="bold"))
+        picker = self.query_one(OptionList)
+        highlighted = picker.highlighted
+        picker.clear_options()
+        for scene_id, cls in scenes().items():
+            label = Text.assemble((f"{scene_id:<10}", "bold cyan"), (cls.display_title(lang), "bold"),
+                                  "\n", (f"{'':<10}{cls.section}", "dim"))
+            picker.add_option(Option(label, id=scene_id))
+        picker.highlighted = highlighted or 0
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        cls = scenes()[event.option.id]
+        self.app.push_screen(SceneScreen(cls(seed=self.app.seed)))
+
+    def on_screen_resume(self) -> None:
+        self.fill()
+
+
+class CalcTermApp(App[None]):
+    CSS_PATH = "calcterm.tcss"
+    TITLE = "calcterm"
+
+    lang: reactive[str] = reactive("en")
+
+    def __init__(self, lang: str = "en", seed: int | None = None, scene: Scene | None = None) -> None:
+        super().__init__()
+        self.set_reactive(CalcTermApp.lang, lang)
+        self.seed = seed
+        self.start_scene = scene
+
+    def on_mount(self) -> None:
+        self.push_screen(PickerScreen())
+        if self.start_scene is not None:
+            self.push_screen(SceneScreen(self.start_scene))
+
+    def action_toggle_language(self) -> None:
+        self.lang = "zh" if self.lang == "en" else "en"
+        if isinstance(self.screen, PickerScreen):
+            self.screen.fill()

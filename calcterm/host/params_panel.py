@@ -1,0 +1,80 @@
+"""The parameter panel: one row per parameter, the selected one highlighted.
+
+A row reports clicks as messages: on its ◀ or ▶ it asks for a nudge, elsewhere it asks to
+be selected. The screen owns the scene and does the change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import events
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widget import Widget
+
+from calcterm.params import Param
+
+NAME_WIDTH = 8
+
+
+class ParamRow(Widget):
+    def __init__(self, param: Param, index: int) -> None:
+        super().__init__(classes="param-row")
+        self.param = param
+        self.index = index
+        self.value_text = ""
+        self.lang = "en"
+
+    @dataclass
+    class Clicked(Message):
+        """A row was clicked: `direction` is −1/+1 on an arrow, 0 elsewhere."""
+
+        index: int
+        direction: int
+
+    def show(self, value: object, selected: bool, lang: str) -> None:
+        self.value_text = self.param.format(value)
+        self.lang = lang
+        self.set_class(selected, "-selected")
+        self.refresh()
+
+    def render(self) -> Text:
+        p = self.param
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f"{p.name:<{NAME_WIDTH}}", style="bold")
+        text.append("◀ ", style="bold cyan")
+        text.append(self.value_text, style="bold")
+        text.append(" ▶", style="bold cyan")
+        help_text = p.help_zh if self.lang == "zh" and p.help_zh else p.help
+        text.append(f"\n{' ' * NAME_WIDTH}{p.allowed()}", style="dim")
+        text.append(f"\n{' ' * NAME_WIDTH}{help_text}", style="italic dim")
+        return text
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        left = NAME_WIDTH
+        right = NAME_WIDTH + 2 + len(self.value_text) + 1
+        direction = 0
+        if offset is not None and offset.y == 0:
+            if left <= offset.x < left + 2:
+                direction = -1
+            elif right <= offset.x < right + 2:
+                direction = 1
+        self.post_message(self.Clicked(self.index, direction))
+
+
+class ParamsPanel(VerticalScroll):
+    def __init__(self, params: tuple[Param, ...], id: str | None = None) -> None:
+        super().__init__(id=id, can_focus=False)
+        self.rows = [ParamRow(p, i) for i, p in enumerate(params)]
+
+    def compose(self):
+        yield from self.rows
+
+    def show(self, values: dict, selected: int, lang: str) -> None:
+        for row in self.rows:
+            row.show(values[row.param.name], row.index == selected, lang)
+        if self.rows:
+            self.scroll_to_widget(self.rows[selected], animate=False)

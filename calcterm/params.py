@@ -1,0 +1,235 @@
+"""Typed scene parameters.
+
+Each parameter knows its default, what values it allows, how to parse what a user typed
+(`parse`), how a key press nudges it (`nudge`) and how to describe itself in one line.
+Every rejection is a `ParamError` whose message names what is allowed, so the CLI and the
+TUI can show it as one line.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+
+class ParamError(ValueError):
+    """A value a parameter does not accept; the message says what it does accept."""
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}"
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    default: Any
+    help: str = ""
+    help_zh: str = ""
+
+    kind = "param"
+
+    def parse(self, text: str) -> Any:
+        raise NotImplementedError
+
+    def validate(self, value: Any) -> Any:
+        """Check a Python value (not text); return it normalised."""
+        return self.parse(str(value))
+
+    def nudge(self, value: Any, direction: int, big: bool = False) -> Any:
+        return value
+
+    def allowed(self) -> str:
+        raise NotImplementedError
+
+    def format(self, value: Any) -> str:
+        return str(value)
+
+    def describe(self, lang: str = "en") -> str:
+        text = self.help_zh if lang == "zh" and self.help_zh else self.help
+        return f"{self.name}  default {self.format(self.default)}  {self.allowed()}  {text}"
+
+
+@dataclass(frozen=True)
+class Number(Param):
+    """A real number in [lo, hi]; `log` makes key presses multiply instead of add."""
+
+    lo: float = 0.0
+    hi: float = 1.0
+    step: float = 0.1
+    log: bool = False
+
+    kind = "number"
+
+    def allowed(self) -> str:
+        scale = ", log scale" if self.log else ""
+        return f"range [{_fmt(self.lo)}, {_fmt(self.hi)}]{scale}"
+
+    def parse(self, text: str) -> float:
+        text = str(text).strip()
+        try:
+            if not text.isascii():  # Python's float() would accept fullwidth and other digits
+                raise ValueError(text)
+            value = float(text)
+        except ValueError:
+            raise ParamError(f"{self.name}: {text!r} is not a number; expected a number in "
+                             f"[{_fmt(self.lo)}, {_fmt(self.hi)}]") from None
+        return self.validate_float(value)
+
+    def validate(self, value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return self.parse(str(value))
+        return self.validate_float(float(value))
+
+    def validate_float(self, value: float) -> float:
+        if not math.isfinite(value) or not (self.lo <= value <= self.hi):
+            raise ParamError(f"{self.name}: {_fmt(value)} is out of range; expected a number in "
+                             f"[{_fmt(self.lo)}, {_fmt(self.hi)}]")
+        return value + 0.0  # turns -0.0 into 0.0
+
+    def nudge(self, value: float, direction: int, big: bool = False) -> float:
+        if self.log:
+            factor = self.step ** (10 if big else 1)
+            new = value * factor if direction > 0 else value / factor
+        else:
+            new = value + direction * self.step * (10 if big else 1)
+            new = round(new / self.step) * self.step
+        return min(self.hi, max(self.lo, float(f"{new:.12g}")))
+
+    def format(self, value: float) -> str:
+        if self.log:
+            return f"{value:.3g}"
+        decimals = max(0, -math.floor(math.log10(self.step))) if self.step < 1 else 0
+        return f"{value:.{decimals}f}"
+
+
+@dataclass(frozen=True)
+class Integer(Param):
+    lo: int = 0
+    hi: int = 10
+    step: int = 1
+
+    kind = "integer"
+
+    def allowed(self) -> str:
+        return f"integer in [{self.lo}, {self.hi}]"
+
+    def parse(self, text: str) -> int:
+        text = str(text).strip()
+        try:
+            if not text.isascii():
+                raise ValueError(text)
+            value = int(text)
+        except ValueError:
+            raise ParamError(f"{self.name}: {text!r} is not an integer; expected an integer in "
+                             f"[{self.lo}, {self.hi}]") from None
+        return self.validate(value)
+
+    def validate(self, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return self.parse(str(value))
+        if not (self.lo <= value <= self.hi):
+            raise ParamError(f"{self.name}: {value} is out of range; expected an integer in "
+                             f"[{self.lo}, {self.hi}]")
+        return value
+
+    def nudge(self, value: int, direction: int, big: bool = False) -> int:
+        return min(self.hi, max(self.lo, value + direction * self.step * (10 if big else 1)))
+
+
+@dataclass(frozen=True)
+class Choice(Param):
+    """One of a fixed set of values; `labels` maps a value to what the user sees."""
+
+    choices: tuple[str, ...] = ()
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    kind = "choice"
+
+    def allowed(self) -> str:
+        return "one of " + ", ".join(self.choices)
+
+    def parse(self, text: str) -> str:
+        text = str(text).strip()
+        if text not in self.choices:
+            raise ParamError(f"{self.name}: {text!r} is not allowed; expected one of "
+                             + ", ".join(self.choices))
+        return text
+
+    def nudge(self, value: str, direction: int, big: bool = False) -> str:
+        i = self.choices.index(value) if value in self.choices else 0
+        return self.choices[(i + direction) % len(self.choices)]
+
+    def format(self, value: str) -> str:
+        return self.labels.get(value, value)
+
+
+@dataclass(frozen=True)
+class Toggle(Param):
+    kind = "toggle"
+
+    _TRUE = ("on", "true", "yes", "1")
+    _FALSE = ("off", "false", "no", "0")
+
+    def allowed(self) -> str:
+        return "on or off"
+
+    def parse(self, text: str) -> bool:
+        text = str(text).strip().lower()
+        if text in self._TRUE:
+            return True
+        if text in self._FALSE:
+            return False
+        raise ParamError(f"{self.name}: {text!r} is not allowed; expected on or off")
+
+    def validate(self, value: Any) -> bool:
+        if isinstance(value, bool):
+            return value
+        return self.parse(str(value))
+
+    def nudge(self, value: bool, direction: int, big: bool = False) -> bool:
+        return not value
+
+    def format(self, value: bool) -> str:
+        return "on" if value else "off"
+
+
+@dataclass(frozen=True)
+class Expression(Param):
+    """A function typed by the user, or one of the presets (label -> expression text).
+
+    The value is always expression text; `nudge` cycles through the presets.
+    """
+
+    presets: Mapping[str, str] = field(default_factory=dict)
+    variables: tuple[str, ...] = ("x",)
+
+    kind = "expression"
+
+    def allowed(self) -> str:
+        names = ", ".join(self.presets)
+        return f"an expression in {', '.join(self.variables)} (presets: {names})"
+
+    def parse(self, text: str) -> str:
+        from calcterm.compute.expr import ExprError, parse
+
+        text = str(text).strip()
+        if text in self.presets:
+            text = self.presets[text]
+        try:
+            parse(text, variables=self.variables)
+        except ExprError as exc:
+            raise ParamError(f"{self.name}: {exc}") from None
+        return text
+
+    def nudge(self, value: str, direction: int, big: bool = False) -> str:
+        exprs = list(self.presets.values())
+        i = exprs.index(value) if value in exprs else (-1 if direction > 0 else 0)
+        return exprs[(i + direction) % len(exprs)]
+
+    def format(self, value: str) -> str:
+        for label, expr in self.presets.items():
+            if expr == value:
+                return label
+        return value

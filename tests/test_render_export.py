@@ -1,0 +1,57 @@
+"""The renderer's geometry and the exporter's strictness."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from calcterm.export import dumps
+from calcterm.plot import Figure, Line, Panel, Points, sample_count
+from calcterm.render import TooSmall, render, strip_ansi
+
+
+def figure(n_panels: int = 2) -> Figure:
+    x = np.linspace(0, 1, 50)
+    panels = [Panel(title=f"p{i}").add(Line(x, x**i)) for i in range(n_panels)]
+    return Figure(panels, rows=1, cols=n_panels, weights=(2, 1)[:n_panels])
+
+
+@pytest.mark.parametrize("w, h", [(50, 10), (97, 31), (200, 60)])
+def test_exact_size(w, h):
+    lines = render(figure(), w, h, color=False).split("\n")
+    assert len(lines) == h and {len(line) for line in lines} == {w}
+
+
+def test_too_small_says_how_much_is_needed():
+    with pytest.raises(TooSmall, match="needs at least"):
+        render(figure(), 20, 4)
+
+
+def test_non_finite_and_log_domain_values_are_dropped():
+    x = np.array([-1.0, 0.0, 1.0, 2.0, np.nan, 3.0])
+    y = np.array([1.0, 1.0, np.inf, 4.0, 5.0, -1.0])
+    panel = Panel(xscale="log", yscale="log").add(Line(x, y), Points(x, y))
+    text = strip_ansi(render(Figure([panel]), 40, 12))
+    assert "nan" not in text.lower()
+
+
+def test_colour_can_be_switched_off():
+    assert "\x1b[" in render(figure(), 60, 15)
+    assert "\x1b[" not in render(figure(), 60, 15, color=False)
+
+
+def test_sample_count_tracks_braille_resolution():
+    assert sample_count(120) == 240 and sample_count(2) == 16 and sample_count(1000) == 480
+
+
+def test_export_replaces_non_finite_with_null_and_says_why():
+    doc = {"scene": "s", "data": {"a": math.nan, "b": [1.0, math.inf], "c": np.float64(-np.inf),
+                                  "d": np.arange(3), "e": np.bool_(True)}}
+    text = dumps(doc)
+    out = json.loads(text, parse_constant=lambda c: pytest.fail(c))
+    assert out["data"]["a"] is None and out["data"]["b"] == [1.0, None]
+    assert out["data"]["d"] == [0, 1, 2] and out["data"]["e"] is True
+    assert out["data"]["non_finite"] == {"data.a": "nan", "data.b[1]": "inf", "data.c": "-inf"}

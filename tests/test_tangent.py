@@ -1,0 +1,77 @@
+"""The tangent scene's numbers against closed forms."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from calcterm.plot import Line
+from calcterm.registry import get
+
+Tangent = get("tangent")
+
+
+@pytest.mark.parametrize("f, x0, slope", [
+    ("x^2", 1.0, 2.0), ("x^3-x", 2.0, 11.0), ("sin(x)", 0.4, math.cos(0.4)),
+    ("exp(x)", -1.0, math.exp(-1.0)), ("abs(x)", -2.0, -1.0),
+])
+def test_exact_slope(f, x0, slope):
+    scene = Tangent({"f": f, "x0": x0})
+    assert scene.slope == pytest.approx(slope, rel=1e-14)
+    assert scene.has_derivative
+
+
+def test_h_shrinks_geometrically_and_stops_at_its_floor():
+    scene = Tangent({"h": 1.0})
+    hs = []
+    for _ in range(60):
+        hs.append(scene.h)
+        scene.step()
+    assert hs[:4] == [1.0, 0.5, 0.25, 0.125]
+    assert min(hs) == pytest.approx(1e-12) and scene.h == pytest.approx(1e-12)
+    assert scene.t < 60
+
+
+def test_the_secant_turns_into_the_tangent():
+    scene = Tangent({"f": "sin(x)", "x0": 0.5, "scheme": "forward"})
+    errors = []
+    for _ in range(12):
+        errors.append(scene.data()["error"])
+        scene.step()
+    assert all(b < a for a, b in zip(errors, errors[1:]))
+    assert errors[-1] / errors[-2] == pytest.approx(0.5, rel=0.01)  # O(h)
+
+
+def test_central_error_falls_four_times_per_halving():
+    scene = Tangent({"f": "exp(x)", "x0": 0.0, "scheme": "central", "h": 0.1})
+    e0 = scene.data()["error"]
+    scene.step()
+    assert scene.data()["error"] / e0 == pytest.approx(0.25, rel=0.01)
+
+
+def test_abs_at_zero_has_no_derivative():
+    scene = Tangent({"f": "abs(x)", "x0": 0.0})
+    assert not scene.has_derivative
+    assert (scene.left_slope, scene.right_slope) == (-1.0, 1.0)
+    assert scene.readout()["f'(x0)"] == "does not exist"
+    assert "disagree" in scene.notes("en")[0]
+    assert "导数不存在" in scene.notes("zh")[0]
+    labels = [s.label for s in scene.draw(120, 40).panels[0].series if isinstance(s, Line)]
+    assert "tangent" not in labels
+
+
+def test_the_error_panel_shows_the_v():
+    scene = Tangent({"f": "exp(x)", "x0": 1.0})
+    err_panel = scene.draw(120, 40).panels[1]
+    line = next(s for s in err_panel.series if isinstance(s, Line) and s.label == "error")
+    i = int(np.nanargmin(np.where(line.y > 0, line.y, np.inf)))
+    assert 1e-10 < line.x[i] < 1e-6            # bottom of the V near √eps
+    assert line.y[0] > 100 * line.y[i]          # rounding on the left
+    assert line.y[-1] > 100 * line.y[i]         # truncation on the right
+
+
+def test_undefined_point_is_named():
+    scene = Tangent({"f": "log(x)", "x0": -1.0})
+    assert scene.notes("en") == ["f is not defined at x₀"]
