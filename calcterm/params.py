@@ -46,6 +46,10 @@ class Param:
     def format(self, value: Any) -> str:
         return str(value)
 
+    def short(self) -> str:
+        """A few characters saying what is allowed, for the TUI's parameter panel."""
+        return ""
+
     def describe(self, lang: str = "en") -> str:
         text = self.help_zh if lang == "zh" and self.help_zh else self.help
         return f"{self.name}  default {self.format(self.default)}  {self.allowed()}  {text}"
@@ -87,6 +91,9 @@ class Number(Param):
             raise ParamError(f"{self.name}: {_fmt(value)} is out of range; expected a number in "
                              f"[{_fmt(self.lo)}, {_fmt(self.hi)}]")
         return value + 0.0  # turns -0.0 into 0.0
+
+    def short(self) -> str:
+        return f"[{_fmt(self.lo)}, {_fmt(self.hi)}]" + (" log" if self.log else "")
 
     def nudge(self, value: float, direction: int, big: bool = False) -> float:
         if self.log:
@@ -134,6 +141,9 @@ class Integer(Param):
                              f"[{self.lo}, {self.hi}]")
         return value
 
+    def short(self) -> str:
+        return f"[{self.lo}, {self.hi}]"
+
     def nudge(self, value: int, direction: int, big: bool = False) -> int:
         return min(self.hi, max(self.lo, value + direction * self.step * (10 if big else 1)))
 
@@ -156,6 +166,9 @@ class Choice(Param):
             raise ParamError(f"{self.name}: {text!r} is not allowed; expected one of "
                              + ", ".join(self.choices))
         return text
+
+    def short(self) -> str:
+        return f"{len(self.choices)} choices"
 
     def nudge(self, value: str, direction: int, big: bool = False) -> str:
         i = self.choices.index(value) if value in self.choices else 0
@@ -187,6 +200,9 @@ class Toggle(Param):
         if isinstance(value, bool):
             return value
         return self.parse(str(value))
+
+    def short(self) -> str:
+        return "on/off"
 
     def nudge(self, value: bool, direction: int, big: bool = False) -> bool:
         return not value
@@ -222,6 +238,9 @@ class Expression(Param):
         except ExprError as exc:
             raise ParamError(f"{self.name}: {exc}") from None
         return text
+
+    def short(self) -> str:
+        return "e: type"
 
     def nudge(self, value: str, direction: int, big: bool = False) -> str:
         exprs = list(self.presets.values())

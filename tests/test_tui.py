@@ -103,7 +103,7 @@ async def test_language_help_and_mouse():
         await pilot.press("escape")
         assert isinstance(app.screen, SceneScreen)
         row = app.screen.query(ParamRow)[2]
-        await pilot.click(row, offset=(2, 1))
+        await pilot.click(row, offset=(2, 0))
         assert app.screen.selected == 2
         h = app.screen.scene["h"]
         await pilot.click(row, offset=(NAME_WIDTH + 1, 0))  # the ◀ after the padding

@@ -38,18 +38,20 @@ class ParamRow(Widget):
         self.value_text = self.param.format(value)
         self.lang = lang
         self.set_class(selected, "-selected")
-        self.refresh()
+        self.refresh(layout=True)
 
     def render(self) -> Text:
+        """Name, ◀ value ▶ and range; the selected row adds its one-line help."""
         p = self.param
-        text = Text(no_wrap=True, overflow="ellipsis")
+        text = Text(overflow="fold")
         text.append(f"{p.name:<{NAME_WIDTH}}", style="bold")
         text.append("◀ ", style="bold cyan")
         text.append(self.value_text, style="bold")
         text.append(" ▶", style="bold cyan")
-        help_text = p.help_zh if self.lang == "zh" and p.help_zh else p.help
-        text.append(f"\n{' ' * NAME_WIDTH}{p.allowed()}", style="dim")
-        text.append(f"\n{' ' * NAME_WIDTH}{help_text}", style="italic dim")
+        text.append(f"  {p.short()}", style="dim")
+        if self.has_class("-selected"):
+            help_text = p.help_zh if self.lang == "zh" and p.help_zh else p.help
+            text.append(f"\n{help_text}", style="italic")
         return text
 
     def on_click(self, event: events.Click) -> None:
