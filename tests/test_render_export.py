@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from calcterm.export import dumps
-from calcterm.plot import Figure, Line, Panel, Points, sample_count
+from calcterm.plot import Bars, Figure, Line, Panel, Points, sample_count
 from calcterm.render import TooSmall, render, strip_ansi
 
 
@@ -55,3 +55,46 @@ def test_export_replaces_non_finite_with_null_and_says_why():
     assert out["data"]["a"] is None and out["data"]["b"] == [1.0, None]
     assert out["data"]["d"] == [0, 1, 2] and out["data"]["e"] is True
     assert out["data"]["non_finite"] == {"data.a": "nan", "data.b[1]": "inf", "data.c": "-inf"}
+
+
+def interior(panel: Panel, w: int = 40, h: int = 12) -> list[str]:
+    """The characters inside the frame of a one-panel figure."""
+    lines = render(Figure([panel]), w, h, color=False).split("\n")
+    top = next(i for i, line in enumerate(lines) if "┌" in line)
+    bottom = next(i for i, line in enumerate(lines) if "└" in line)
+    left, right = lines[top].index("┌"), lines[top].index("┐")
+    return [line[left + 1:right] for line in lines[top + 1:bottom]]
+
+
+def test_corner_points_land_in_corner_dots():
+    panel = Panel(xlim=(0, 1), ylim=(0, 1)).add(Points(np.array([0, 1, 0, 1]), np.array([0, 0, 1, 1])))
+    cells = interior(panel)
+    assert cells[0][0] == chr(0x2801) and cells[0][-1] == chr(0x2808)      # top dots
+    assert cells[-1][0] == chr(0x2840) and cells[-1][-1] == chr(0x2880)    # bottom dots
+    assert sum(c != " " for row in cells for c in row) == 4
+
+
+def test_diagonal_line_touches_every_column_once_per_dot():
+    panel = Panel(xlim=(0, 1), ylim=(0, 1)).add(Line(np.array([0.0, 1.0]), np.array([0.0, 1.0])))
+    cells = interior(panel)
+    width = len(cells[0])
+    dots_per_column = [sum(bin(ord(row[c]) - 0x2800).count("1") for row in cells if row[c] != " ")
+                       for c in range(width)]
+    assert all(d >= 2 for d in dots_per_column)  # a continuous line: both dot columns hit
+    assert cells[0][-1] != " " and cells[-1][0] != " " and cells[0][0] == " "
+
+
+def test_log_axis_places_decades_evenly():
+    x = np.logspace(-8, 0, 9)
+    panel = Panel(xscale="log", yscale="log").add(Points(x, x, marker="x"))
+    cells = interior(panel, 60, 20)
+    columns = sorted({row.index("x") for row in cells if "x" in row})
+    gaps = np.diff(columns)
+    assert len(columns) == 9 and gaps.max() - gaps.min() <= 1
+
+
+def test_bars_fill_from_zero():
+    panel = Panel(xlim=(-0.5, 1.5), ylim=(0, 2)).add(Bars(np.array([0.0, 1.0]), np.array([1.0, 2.0])))
+    cells = interior(panel, 40, 12)
+    filled = [sum(c != " " for c in row) for row in cells]
+    assert filled[0] > 0 and filled[-1] > filled[0]  # only the taller bar reaches the top

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
-from calcterm.render import TooSmall, render
+from calcterm.render import TooSmall, layout
 from calcterm.scene import Scene
 
 
@@ -23,10 +23,10 @@ class PlotView(Widget):
         if width < min_w or height < min_h:
             return self._enlarge(width, height)
         try:
-            text = render(self.scene.draw(width, height), width, height, color=self.color)
+            canvas = layout(self.scene.draw(width, height), width, height)
         except TooSmall:
             return self._enlarge(width, height)
-        return Text.from_ansi(text, no_wrap=True, overflow="crop")
+        return canvas.to_rich(self.color)
 
     def _enlarge(self, width: int, height: int) -> Text:
         min_w, min_h = self.scene.min_plot
