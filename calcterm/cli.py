@@ -216,6 +216,36 @@ def screenshot(ctx: click.Context, scene_id: str, settings: tuple[tuple[str, str
     click.echo(output)
 
 
+@cli.command()
+@click.argument("scene_ids", metavar="[SCENE]...", nargs=-1)
+@size_option
+@click.option("--frames", type=click.IntRange(1, 100_000), default=200, show_default=True,
+              help="Frames to time per scene and parameter set (after a warm-up).")
+@click.option("--memory-frames", type=click.IntRange(1, 1_000_000), default=1000, show_default=True,
+              help="Frames the TUI runs for the peak-memory measurement.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document instead of the table.")
+def bench(scene_ids: tuple[str, ...], size: tuple[int, int], frames: int, memory_frames: int,
+          as_json: bool) -> None:
+    """Per-frame compute and render times of each SCENE (default: all), against matplotlib,
+    plus startup time and peak memory."""
+    from calcterm import bench as bench_module
+    from calcterm.params import ParamError
+    from calcterm.registry import get, scenes
+
+    try:
+        ids = [get(s).id for s in scene_ids] or list(scenes())
+    except ParamError as exc:
+        fail(str(exc))
+    steps = 2 * len(ids) + 2
+    with click.progressbar(length=steps, label="bench", file=sys.stderr,
+                           item_show_func=lambda item: item) as bar:
+        def progress(label: str) -> None:
+            bar.update(1, label)
+
+        report = bench_module.run(ids, size, frames, memory_frames, progress)
+    click.echo(bench_module.to_json(report) if as_json else bench_module.table(report))
+
+
 def main() -> None:
     """Run the CLI, turning every usage error into one line and exit status 2."""
     try:

@@ -26,6 +26,9 @@ class Scene:
     min_plot: ClassVar[tuple[int, int]] = (40, 10)
     """The smallest plot area (columns, rows) the scene can draw into."""
     default_seed: ClassVar[int] = 0
+    heaviest: ClassVar[Mapping[str, Any]] = {}
+    """Parameter values that make a frame most expensive (largest sizes, counts, orders); the
+    benchmark times the scene at these as well as at its defaults."""
     order: ClassVar[int] = 100
     """Where the scene stands in the journey (the picker sorts by it)."""
 

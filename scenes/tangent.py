@@ -26,6 +26,7 @@ class Tangent(Scene):
     title_zh = "切线：作为极限的导数"
     section = "Part 1 §1.1–1.3, §2.1"
     order = 10
+    heaviest = {"f": "sin(x)*exp(-x^2/2)", "scheme": "central"}
     params = (
         Expression("f", "x^2", "the function to differentiate", "要求导的函数",
                    presets={"x²": "x^2", "x³−x": "x^3-x", "sin x": "sin(x)", "eˣ": "exp(x)",

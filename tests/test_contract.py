@@ -103,3 +103,11 @@ def test_extreme_parameters_draw_without_warnings(scene_cls):
                 scene.step()
                 render(scene.draw(100, 30), 100, 30)
                 json.loads(dumps(scene.export()))
+
+
+def test_heaviest_parameters_are_valid_and_draw(scene_cls):
+    for name, value in scene_cls.heaviest.items():
+        assert scene_cls.param(name).validate(value) == value
+    scene = scene_cls(dict(scene_cls.heaviest))
+    scene.step()
+    assert render(scene.draw(120, 40), 120, 40)
