@@ -1,0 +1,80 @@
+"""Activation functions and their exact derivatives, written so that no input overflows.
+
+The derivative decides how much gradient a layer lets through: σ′ ≤ 1/4, tanh′ ≤ 1,
+ReLU′ ∈ {0, 1}. GELU uses the common tanh approximation
+gelu(x) ≈ ½x(1 + tanh(√(2/π)(x + 0.044715x³))), and its derivative is that of the
+approximation, so backpropagation through it is exact for the function actually computed.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+ACTIVATIONS: tuple[str, ...] = ("sigmoid", "tanh", "relu", "linear", "gelu")
+
+_GELU_A = math.sqrt(2.0 / math.pi)
+_GELU_B = 0.044715
+
+
+def _check(name: str) -> None:
+    if name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; expected one of {', '.join(ACTIVATIONS)}")
+
+
+def activate(name: str, z: np.ndarray) -> np.ndarray:
+    """φ(z) elementwise."""
+    _check(name)
+    z = np.asarray(z, dtype=float)
+    if name == "sigmoid":
+        return 0.5 * (1.0 + np.tanh(0.5 * z))  # = 1/(1+e^(−z)) without exp overflow
+    if name == "tanh":
+        return np.tanh(z)
+    if name == "relu":
+        return np.maximum(z, 0.0)
+    if name == "linear":
+        return z.copy()
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        inner = _GELU_A * (z + _GELU_B * z ** 3)
+        return 0.5 * z * (1.0 + np.tanh(inner))
+
+
+def derivative(name: str, z: np.ndarray) -> np.ndarray:
+    """φ′(z) elementwise (ReLU′(0) is taken as 0, as in the article)."""
+    _check(name)
+    z = np.asarray(z, dtype=float)
+    if name == "sigmoid":
+        with np.errstate(under="ignore"):
+            e = np.exp(-np.abs(z))  # σ′(z) = e^(−|z|)/(1+e^(−|z|))², accurate in both tails
+        return e / (1.0 + e) ** 2
+    if name == "tanh":
+        t = np.tanh(z)
+        return 1.0 - t * t
+    if name == "relu":
+        return (z > 0).astype(float)
+    if name == "linear":
+        return np.ones_like(z)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        t = np.tanh(_GELU_A * (z + _GELU_B * z ** 3))
+        slope = 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * _GELU_A * (1.0 + 3.0 * _GELU_B * z * z)
+    # far out in the tails (|z| ≳ 1e100) z³ overflows; the true limits are 0 and 1
+    return np.where(np.isfinite(slope), slope, (z > 0).astype(float))
+
+
+def _sup_abs_derivative(name: str) -> float:
+    if name in ("tanh", "relu", "linear"):
+        return 1.0
+    if name == "sigmoid":
+        return 0.25
+    grid = np.linspace(-6.0, 6.0, 240_001)  # GELU′ peaks near z ≈ 2.1 at about 1.129
+    return float(np.abs(derivative(name, grid)).max())
+
+
+SUP_DERIVATIVE: dict[str, float] = {name: _sup_abs_derivative(name) for name in ACTIVATIONS}
+"""sup |φ′| for each activation: the factor the activation can add to a layer's gain."""
+
+
+def saturated(name: str, z: np.ndarray, fraction: float = 0.1) -> np.ndarray:
+    """Where |φ′(z)| is below `fraction` of its largest value: little gradient gets through."""
+    return np.abs(derivative(name, z)) < fraction * SUP_DERIVATIVE[name]
