@@ -7,6 +7,7 @@ stderr and exit status 2.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any, NoReturn
 
@@ -104,14 +105,18 @@ scene_argument = click.argument("scene_id", metavar="SCENE")
               help="Seed for everything random (each scene has its own default).")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
               help="Language of titles and explanations.")
+@click.option("--no-color", "no_color", is_flag=True,
+              help="Monochrome output (the NO_COLOR environment variable does the same).")
 @click.version_option(package_name="calcterm")
 @click.pass_context
-def cli(ctx: click.Context, seed: int | None, lang: str) -> None:
+def cli(ctx: click.Context, seed: int | None, lang: str, no_color: bool) -> None:
     """calcterm: calculus from the rate of change to neural-network gradients.
 
     With no command, opens the scene picker.
     """
-    ctx.obj = {"seed": seed, "lang": lang}
+    if no_color:
+        os.environ["NO_COLOR"] = "1"  # Textual reads it when the app starts
+    ctx.obj = {"seed": seed, "lang": lang, "color": "NO_COLOR" not in os.environ}
     if ctx.invoked_subcommand is None:
         from calcterm.host.app import CalcTermApp
 
@@ -172,10 +177,11 @@ def show(ctx: click.Context, scene_id: str, settings: tuple[tuple[str, str], ...
     from calcterm.render import TooSmall
 
     try:
-        text = show_text(scene, *size, color=not no_color, lang=ctx.obj["lang"])
+        color = ctx.obj["color"] and not no_color
+        text = show_text(scene, *size, color=color, lang=ctx.obj["lang"])
     except (ParamError, TooSmall) as exc:
         fail(str(exc))
-    click.echo(text, color=not no_color)
+    click.echo(text, color=color)
 
 
 @cli.command()

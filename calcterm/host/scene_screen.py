@@ -45,6 +45,8 @@ class SceneScreen(Screen[None]):
         Binding("q", "quit", "Quit"),
     ]
 
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+
     playing: reactive[bool] = reactive(False)
     selected: reactive[int] = reactive(0)
 
@@ -99,7 +101,8 @@ class SceneScreen(Screen[None]):
         state = t(self.lang, "playing" if self.playing else "paused")
         self.query_one("#status", Static).update(Text.assemble(
             (self.scene.display_title(self.lang), "bold"), "\n",
-            (f"{self.scene.section}   {state}   {t(self.lang, 'step')} {self.scene.t}", "dim")))
+            (self.scene.section, "dim"), "\n",
+            (f"{state}   {t(self.lang, 'step')} {self.scene.t}", "bold green" if self.playing else "")))
         readout = Text(t(self.lang, "readout") + "\n", style="bold")
         items = self.scene.readout()
         width = max((len(k) for k in items), default=0)

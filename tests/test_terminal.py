@@ -1,0 +1,102 @@
+"""calcterm in a real pseudo-terminal, driven key by key as a person would."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from calcterm.registry import scenes
+from terminal import CALCTERM, Terminal
+
+
+@pytest.fixture
+def term_factory():
+    made: list[Terminal] = []
+
+    def make(*args: str, cols: int = 120, rows: int = 40, env=None) -> Terminal:
+        term = Terminal([CALCTERM, *args], cols, rows, env)
+        made.append(term)
+        return term
+
+    yield make
+    for term in made:
+        term.kill()
+
+
+def restored(raw: bytes) -> bool:
+    """The app left the alternate screen, showed the cursor and stopped mouse reporting."""
+    tail = raw[-4000:]
+    return b"\x1b[?1049l" in tail and b"\x1b[?25h" in tail and b"\x1b[?1000l" in tail
+
+
+@pytest.mark.parametrize("cols, rows", [(120, 40), (80, 24)])
+def test_every_scene_from_the_picker(term_factory, cols, rows):
+    term = term_factory(cols=cols, rows=rows)
+    term.wait_for("choose a scene", "tangent")
+    for i, (scene_id, cls) in enumerate(scenes().items()):
+        if i:
+            term.press("down")
+        term.press("enter")
+        screen = term.wait_for("Readout", "Play/pause")
+        first_param = cls.params[0].name
+        assert re.search(rf"\b{first_param}\b", screen)
+        term.press("down", "right")
+        term.press("space", pause=0.6)
+        term.press("space")
+        screen = term.wait_for("paused")
+        step = int(re.search(r"step (\d+)", screen).group(1))
+        assert step > 0, f"{scene_id} did not animate"
+        term.press("?")
+        term.wait_for("Keys", "play / pause")
+        term.press("escape", pause=0.4)
+        term.press("l")
+        term.wait_for("读数")
+        term.press("l")
+        term.wait_for("Readout")
+        term.press("escape", pause=0.4)
+        term.wait_for("choose a scene")
+    term.press("q")
+    assert term.wait_exit() == 0
+    assert restored(bytes(term.raw))
+
+
+def test_run_opens_the_scene_with_values_and_quits_cleanly(term_factory):
+    term = term_factory("run", "tangent", "-s", "x0=0.5", "-s", "f=sin(x)")
+    screen = term.wait_for("Readout", "f'(x0) exact")
+    assert "0.87758256189" in screen  # cos(0.5)
+    term.press("n", "n")
+    term.wait_for("step 2")
+    term.press("q")
+    assert term.wait_exit() == 0 and restored(bytes(term.raw))
+
+
+@pytest.mark.parametrize("how", ["NO_COLOR", "--no-color"])
+def test_monochrome(term_factory, how):
+    args = ("--no-color", "run", "tangent") if how == "--no-color" else ("run", "tangent")
+    env = {"NO_COLOR": "1"} if how == "NO_COLOR" else None
+    term = term_factory(*args, env=env)
+    term.wait_for("Readout", "quotient")
+    colours = {(c.fg, c.bg) for line in term.screen.buffer.values() for c in line.values()}
+    greys = {fg for fg, _ in colours if fg != "default"}
+    assert all(re.fullmatch(r"([0-9a-f]{2})\1\1", g) for g in greys), greys
+    term.press("q")
+    assert term.wait_exit() == 0
+
+
+def test_sixteen_colour_terminal_stays_readable(term_factory):
+    term = term_factory("run", "tangent", env={"TERM": "xterm"})
+    screen = term.wait_for("Readout", "quotient", "Play/pause")
+    assert "⣿ secant" in screen
+    term.press("q")
+    assert term.wait_exit() == 0
+
+
+def test_too_small_then_enlarged(term_factory):
+    term = term_factory("run", "tangent", cols=50, rows=15)
+    term.wait_for("Enlarge the terminal")
+    term.resize(120, 40)
+    term.wait_for("Readout", "quotient")
+    assert "Enlarge" not in term.text()
+    term.press("q")
+    assert term.wait_exit() == 0
