@@ -85,7 +85,7 @@ def log_levels(z: np.ndarray, floor: float, count: int) -> np.ndarray:
     d = d[np.isfinite(d) & (d > 0)]
     if d.size == 0:
         return np.array([floor])
-    lo, hi = np.quantile(d, [0.005, 0.85])
+    lo, hi = np.quantile(d, [0.005, 0.6])
     if not hi > lo:
         return np.array([floor + hi])
     return floor + np.geomspace(lo, hi, count)

@@ -126,7 +126,7 @@ def _saddle_gradient(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 def rosenbrock() -> Surface:
     return Surface("rosenbrock", "Rosenbrock (1−x)²+100(y−x²)²", _rosenbrock_value,
-                   _rosenbrock_gradient, (-2.0, 2.0, -1.0, 3.0), (-1.5, 2.5), 1e-3,
+                   _rosenbrock_gradient, (-2.0, 2.0, -1.0, 3.0), (-1.2, 1.0), 1e-3,
                    ((1.0, 1.0),), 0.0)
 
 
@@ -138,7 +138,7 @@ def himmelblau() -> Surface:
 
 def beale() -> Surface:
     return Surface("beale", "Beale Σ(cᵢ−x+xyⁱ)²", _beale_value, _beale_gradient,
-                   (-4.5, 4.5, -4.5, 4.5), (1.0, 1.5), 0.01, ((3.0, 0.5),), 0.0)
+                   (-2.0, 4.5, -2.0, 2.5), (1.0, 1.5), 0.01, ((3.0, 0.5),), 0.0)
 
 
 def saddle() -> Surface:

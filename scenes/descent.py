@@ -1,0 +1,453 @@
+"""Scene `descent`: gradient descent and its descendants walking down a contour map."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping
+
+import numpy as np
+
+from calcterm.compute.contours import (
+    clip_segments, grid, log_levels, marching_squares, polyline_segments, quantile_levels,
+    sample_segments, thin_to_dots,
+)
+from calcterm.compute.optimizers import BLOWUP, METHODS, NAMES, SCHEDULES, Run, Settings
+from calcterm.compute.surfaces import Surface, make
+from calcterm.params import Choice, Expression, Number
+from calcterm.plot import Figure, Line, Panel, Points, sample_count
+from calcterm.scene import Scene
+
+MAX_STEPS = 5000
+ETA_STEP = 10 ** 0.1
+"""One key press multiplies η by 10^0.1, so ten presses make a factor of 10."""
+STYLE = {  # method -> (colour, marker at the current iterate)
+    "gd": ("red+", "●"), "momentum": ("orange", "■"), "nesterov": ("yellow", "▲"),
+    "adagrad": ("magenta+", "◆"), "rmsprop": ("cyan+", "✚"), "adam": ("green+", "★"),
+}
+CONTOUR_COLOR = "blue"
+ARROWS = "→↗↑↖←↙↓↘"
+SURFACES = ("quadratic", "rosenbrock", "himmelblau", "beale", "saddle", "custom")
+FOLLOWS_SURFACE = ("x0", "y0", "eta")
+"""Choosing a surface loads its suggested start and step size into these parameters."""
+
+
+def _fmt(value: float, spec: str = ".3e") -> str:
+    if math.isnan(value):
+        return "undefined"
+    if math.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    return format(value, spec)
+
+
+class Descent(Scene):
+    id = "descent"
+    title = "Gradient descent and its optimizers"
+    title_zh = "梯度下降及其优化器"
+    section = "Part 2 §1.1–1.5, Part 3 §4.1–4.2"
+    order = 40
+    min_plot = (34, 14)
+    params = (
+        Choice("surface", "quadratic", "the landscape; choosing one loads its suggested start "
+               "and η (custom uses f)", "地形；选择后载入建议的起点和 η（custom 使用 f）",
+               choices=SURFACES),
+        Expression("f", "(x^2-1)^2+y^2", "the function used when surface = custom; press e to "
+                   "type one (that selects custom)", "surface = custom 时使用的函数；按 e 输入",
+                   presets={"double well": "(x^2-1)^2+y^2", "valley": "log(1+x^2+10*y^2)",
+                            "egg crate": "x^2+y^2+2*sin(2*x)*sin(2*y)",
+                            "kinks": "abs(x)+2*abs(y)"},
+                   variables=("x", "y")),
+        Number("kappa", 10.0, "condition number κ = L/μ of the quadratic",
+               "二次函数的条件数 κ = L/μ", lo=1.0, hi=1000.0, step=ETA_STEP, log=True),
+        Number("angle", 30.0, "how far the quadratic's axes are turned, in degrees",
+               "二次函数主轴的旋转角（度）", lo=-90.0, hi=90.0, step=5.0),
+        Choice("optimizer", "gd", "the update rule; race runs all six from the same start",
+               "更新规则；race 让六种方法从同一起点赛跑", choices=(*METHODS, "race"),
+               labels={**NAMES, "race": "race (all six)"}),
+        Number("eta", 0.1, "step size η (learning rate)", "步长 η（学习率）",
+               lo=1e-4, hi=3.0, step=ETA_STEP, log=True),
+        Choice("schedule", "constant", "how η shrinks with the step t: η, η/(1+λt) or η·e^(−λt)",
+               "η 随步数 t 的衰减：η、η/(1+λt) 或 η·e^(−λt)", choices=SCHEDULES,
+               labels={"constant": "constant", "inverse": "η/(1+λt)", "exponential": "η·e^(−λt)"}),
+        Number("lam", 0.05, "decay rate λ of the schedule", "衰减率 λ", lo=0.0, hi=1.0, step=0.01),
+        Number("beta", 0.9, "memory β of the gradient average (Momentum, Nesterov, Adam β₁)",
+               "梯度平均的记忆系数 β（动量、Nesterov、Adam 的 β₁）", lo=0.0, hi=0.99, step=0.01),
+        Number("beta2", 0.99, "memory of the squared-gradient average (RMSprop ρ, Adam β₂)",
+               "梯度平方平均的记忆系数（RMSprop 的 ρ，Adam 的 β₂）", lo=0.5, hi=0.999, step=0.001),
+        Number("x0", -4.0, "start x", "起点 x", lo=-5.0, hi=5.0, step=0.1),
+        Number("y0", 3.0, "start y", "起点 y", lo=-5.0, hi=5.0, step=0.1),
+    )
+    explanation = {
+        "en": (
+            "Each step moves the point against the gradient, x ← x − η∇f(x): straight across the "
+            "contour lines, shown by the arrow −∇f. The right panel plots the gap f(x_k) − f* on a "
+            "log scale, so a straight line there means a fixed factor per step.\n"
+            "On the quadratic ½(u² + κv²) the curvatures are μ = 1 and L = κ. With η = 1/L the "
+            "theorem for μ-strongly convex, L-smooth functions guarantees f(x_k) − f* ≤ "
+            "(1 − μ/L)^k (f(x_0) − f*); that bound is proved for η = 1/L, not for any η. The "
+            "readout sets the bound beside the factor actually measured (on a quadratic it is "
+            "(1 − μ/L)², better than the bound). Raise η: past 2/L the stiff direction is "
+            "multiplied by |1 − ηL| > 1 each step and plain gradient descent diverges — watch "
+            "the zig-zag grow. Raise κ to feel ill-conditioning: the safe η shrinks like 1/L "
+            "while progress along the flat direction needs ημ, so it takes about κ steps.\n"
+            "Momentum averages gradients (v ← βv + (1−β)∇f, x ← x − ηv) and glides along the "
+            "valley; Nesterov takes the gradient at the point it is about to reach. AdaGrad, "
+            "RMSprop and Adam divide by a running size of the gradient, so their steps are "
+            "about η per coordinate whatever the slope; Adam's bias correction makes even its "
+            "first step η. Rates like O(1/√t) belong to stochastic gradients (SGD on convex "
+            "problems); momentum alone does not improve that to O(1/t). Here the gradients are "
+            "exact. Try the saddle: starting on y = 0 stalls at the saddle point; any tiny y "
+            "escapes."
+        ),
+        "zh": (
+            "每一步都逆着梯度移动：x ← x − η∇f(x)，方向垂直于等高线，即图中箭头 −∇f。"
+            "右图用对数坐标画出差距 f(x_k) − f*，直线表示每步按固定比例缩小。\n"
+            "在二次函数 ½(u² + κv²) 上，曲率 μ = 1，L = κ。对 μ-强凸且 L-光滑的函数，"
+            "取 η = 1/L 时有 f(x_k) − f* ≤ (1 − μ/L)^k (f(x_0) − f*)；这个界是在 η = 1/L 下"
+            "证明的，并非对任意步长都成立。读数栏把理论界与实测的每步收缩比并列（二次函数上"
+            "实测为 (1 − μ/L)²，比界更好）。增大 η：超过 2/L 后，陡峭方向每步被乘以 "
+            "|1 − ηL| > 1，普通梯度下降发散——锯齿越来越大。增大 κ 体会病态条件：安全步长按 "
+            "1/L 缩小，而平坦方向每步只前进约 ημ，大约需要 κ 步。\n"
+            "动量法对梯度做滑动平均（v ← βv + (1−β)∇f，x ← x − ηv），沿谷底滑行；Nesterov "
+            "在即将到达的位置取梯度。AdaGrad、RMSprop 和 Adam 除以梯度大小的累计估计，"
+            "因此每个坐标每步约走 η，与坡度无关；Adam 的偏差修正使第一步也恰为 η。"
+            "O(1/√t) 之类的速率属于随机梯度（凸问题上的 SGD），仅靠动量并不能把它提升到 "
+            "O(1/t)；这里用的是精确梯度。试试鞍面：从 y = 0 出发会停在鞍点，稍有偏离便会逃离。"
+        ),
+    }
+
+    def __init__(self, values: Mapping[str, Any] | None = None, seed: int | None = None) -> None:
+        values = {name: self.param(name).validate(v) for name, v in (values or {}).items()}
+        if "f" in values and "surface" not in values:
+            values["surface"] = "custom"
+        if "surface" in values:
+            probe = {**{p.name: p.default for p in self.params}, **values}
+            surface = self._surface_for(probe)
+            for name, value in self._suggestion(surface).items():
+                values.setdefault(name, value)
+        super().__init__(values, seed)
+
+    def set(self, name: str, value: Any) -> None:
+        """Change one parameter; a new surface (or a typed f) brings its start and η along."""
+        value = self.param(name).validate(value)
+        changes = {name: value}
+        if name == "f":
+            changes["surface"] = "custom"
+        if "surface" in changes:
+            surface = self._surface_for({**self.values, **changes})
+            changes.update(self._suggestion(surface))
+        for key, new in changes.items():
+            self.values[key] = self.param(key).validate(new)
+        self.reset()
+
+    @staticmethod
+    def _surface_for(values: Mapping[str, Any]) -> Surface:
+        return make(values["surface"], values["kappa"], values["angle"], values["f"])
+
+    def _suggestion(self, surface: Surface) -> dict[str, float]:
+        suggested = dict(zip(FOLLOWS_SURFACE, (*surface.start, surface.eta)))
+        return {k: self.param(k).validate(min(max(v, self.param(k).lo), self.param(k).hi))
+                for k, v in suggested.items()}
+
+    # --- state -------------------------------------------------------------------------
+
+    def setup(self) -> None:
+        self.surface = self._surface_for(self.values)
+        self.settings = Settings(eta=self["eta"], beta=self["beta"], beta2=self["beta2"],
+                                 schedule=self["schedule"], lam=self["lam"])
+        self.methods = METHODS if self["optimizer"] == "race" else (self["optimizer"],)
+        start = (self["x0"], self["y0"])
+        self.runs = {m: Run(m, start, self.surface.value_at, self.surface.grad_at, self.settings)
+                     for m in self.methods}
+        self.home = self._home_view()
+        self._contour_cache: dict[tuple, tuple[np.ndarray, np.ndarray, list[tuple[float, float]]]] = {}
+
+    def _home_view(self) -> tuple[float, float, float, float]:
+        """The surface's view, grown to hold the start with a margin."""
+        x0, x1, y0, y1 = self.surface.view
+        sx, sy = self["x0"], self["y0"]
+        pad = 0.08 * max(x1 - x0, y1 - y0)
+        return (min(x0, sx - pad), max(x1, sx + pad), min(y0, sy - pad), max(y1, sy + pad))
+
+    @property
+    def is_race(self) -> bool:
+        return len(self.methods) > 1
+
+    def step(self) -> None:
+        if any(r.running for r in self.runs.values()) and self.t < MAX_STEPS:
+            super().step()
+
+    def advance(self) -> None:
+        for run in self.runs.values():
+            run.advance()
+
+    # --- numbers -----------------------------------------------------------------------
+
+    @property
+    def loss_kind(self) -> str:
+        if not self.surface.bounded_below:
+            return "gradient norm"
+        return "f - f*" if self.surface.f_star is not None else "f - min seen"
+
+    def losses(self, method: str) -> np.ndarray:
+        """What the loss panel plots for one run (see `loss_kind`)."""
+        run = self.runs[method]
+        values = run.values_array()
+        if self.loss_kind == "gradient norm":
+            path = run.path_array()
+            with np.errstate(all="ignore"):
+                gx, gy = self.surface.gradient(path[:, 0], path[:, 1])
+                return np.hypot(gx, gy)
+        with np.errstate(all="ignore"):
+            return values - (self.surface.f_star if self.loss_kind == "f - f*" else self.lowest_seen())
+
+    def lowest_seen(self) -> float:
+        seen = np.concatenate([r.values_array() for r in self.runs.values()])
+        seen = seen[np.isfinite(seen)]
+        return float(seen.min()) if seen.size else 0.0
+
+    def measured_rate(self, method: str) -> float:
+        """The latest per-step factor (f_k − f*)/(f_{k−1} − f*), nan when there is none."""
+        loss = self.losses(method)
+        if self.loss_kind != "f - f*" or len(loss) < 2:
+            return float("nan")
+        a, b = loss[-2], loss[-1]
+        if not (np.isfinite(a) and np.isfinite(b) and a > 1e-300 and b > 0):
+            return float("nan")
+        return float(b / a)
+
+    @property
+    def L(self) -> float | None:
+        return self.surface.L
+
+    @property
+    def mu(self) -> float | None:
+        return self.surface.mu
+
+    @property
+    def theoretical_rate(self) -> float | None:
+        return None if self.L is None else 1.0 - self.mu / self.L
+
+    def gd_rate_at_eta(self) -> float | None:
+        """GD's exact worst per-step factor on the quadratic at this η: max over λ of (1 − ηλ)²."""
+        if self.L is None:
+            return None
+        eta = self.settings.rate(self.t)
+        return max((1 - eta * self.L) ** 2, (1 - eta * self.mu) ** 2)
+
+    def bound(self, k: np.ndarray) -> np.ndarray:
+        """(1 − μ/L)^k (f(x_0) − f*), the guarantee at η = 1/L."""
+        f0 = self.runs[self.methods[0]].values[0] - (self.surface.f_star or 0.0)
+        return f0 * self.theoretical_rate ** np.asarray(k, dtype=float)
+
+    # --- drawing -----------------------------------------------------------------------
+
+    def draw(self, width: int, height: int) -> Figure:
+        side_by_side = width >= 2.2 * height or width >= 70
+        if side_by_side:
+            cw, ch = round(width * 0.6), height
+            layout = dict(rows=1, cols=2, weights=(3, 2))
+        else:
+            cw, ch = width, height // 2
+            layout = dict(rows=2, cols=1)
+        cols, rows = max(cw - 7, 8), max(ch - 5, 4)
+        view = self._fit_view(cols, rows)
+        return Figure([self._map_panel(view, cols, rows), self._loss_panel(width)], **layout)
+
+    def _fit_view(self, cols: int, rows: int) -> tuple[float, float, float, float]:
+        """Grow the home view in one direction so one unit looks as long across as up."""
+        x0, x1, y0, y1 = self.home
+        sx, sy = x1 - x0, y1 - y0
+        want = cols / (2.0 * rows)  # a cell is about twice as tall as it is wide
+        if sx / sy < want:
+            sx = sy * want
+        else:
+            sy = sx / want
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        return (cx - sx / 2, cx + sx / 2, cy - sy / 2, cy + sy / 2)
+
+    def _contours(self, view, cols: int, rows: int):
+        key = (view, cols, rows)
+        if key not in self._contour_cache:
+            xs, ys, z = grid(self.surface.value, view, min(2 * cols, 180), min(4 * rows, 160))
+            count = int(np.clip(rows // 4, 5, 9))
+            if self.surface.f_star is not None:
+                levels = log_levels(z, self.surface.f_star, count)
+            else:
+                levels = quantile_levels(z, count)
+            segments = [marching_squares(xs, ys, z, c) for c in levels]
+            segs = np.concatenate(segments) if segments else np.empty((0, 2, 2))
+            dx, dy = (view[1] - view[0]) / (2 * cols), (view[3] - view[2]) / (4 * rows)
+            px, py = thin_to_dots(*sample_segments(segs, dx, dy), view, cols, rows)
+            minima = list(self.surface.minima)
+            if self.surface.f_star is None and self.surface.bounded_below and np.isfinite(z).any():
+                j, i = np.unravel_index(np.nanargmin(np.where(np.isfinite(z), z, np.nan)), z.shape)
+                minima = [(float(xs[i]), float(ys[j]))]
+            self._contour_cache[key] = (px, py, minima)
+        return self._contour_cache[key]
+
+    def _map_panel(self, view, cols: int, rows: int) -> Panel:
+        title = self.surface.formula
+        panel = Panel(title=title, xlabel="x", xlim=view[:2], ylim=view[2:])
+        px, py, minima = self._contours(view, cols, rows)
+        panel.add(Points(px, py, "", CONTOUR_COLOR, "braille"))
+        dx, dy = (view[1] - view[0]) / (2 * cols), (view[3] - view[2]) / (4 * rows)
+        for m in self.methods:
+            run = self.runs[m]
+            color, _ = STYLE[m]
+            segs = clip_segments(polyline_segments(run.path_array()), view)
+            x, y = thin_to_dots(*sample_segments(segs, dx, dy), view, cols, rows)
+            panel.add(Points(x, y, "", color, "braille"))
+        if not self.is_race:
+            self._add_arrow(panel, view)
+        if minima:
+            mx, my = np.array(minima).T
+            label = "lowest on grid" if self.surface.f_star is None else "minimum"
+            panel.add(Points(mx, my, label, "white", "✕"))
+        for m in self.methods:
+            run = self.runs[m]
+            color, marker = STYLE[m]
+            x, y = run.path[-1]
+            label = NAMES[m] + ("" if run.running else f" ({run.status})")
+            if view[0] <= x <= view[1] and view[2] <= y <= view[3]:
+                panel.add(Points(np.array([x]), np.array([y]), label, color, marker))
+            else:  # off the map: keep the legend entry, draw nothing
+                panel.add(Points(np.array([np.nan]), np.array([np.nan]), label, color, marker))
+        return panel
+
+    def _add_arrow(self, panel: Panel, view) -> None:
+        """−∇f at the iterate: a short line and an arrow head pointing downhill."""
+        run = self.runs[self.methods[0]]
+        p = run.path[-1]
+        if not run.running or not (view[0] <= p[0] <= view[1] and view[2] <= p[1] <= view[3]):
+            return
+        with np.errstate(all="ignore"):
+            g = self.surface.grad_at(p)
+            norm = float(np.hypot(*g))
+        if not (np.isfinite(norm) and norm > 0):
+            return
+        length = 0.12 * min(view[1] - view[0], view[3] - view[2])
+        tip = p - length * g / norm
+        n = 24
+        t = np.linspace(0.0, 1.0, n)[:-2]
+        panel.add(Line(p[0] + t * (tip[0] - p[0]), p[1] + t * (tip[1] - p[1]), "", "white"))
+        angle = math.atan2(-g[1], -g[0])
+        head = ARROWS[int(round(angle / (math.pi / 4))) % 8]
+        panel.add(Points(np.array([tip[0]]), np.array([tip[1]]), "−∇f", "white", head))
+
+    def _loss_panel(self, width: int) -> Panel:
+        kind = self.loss_kind
+        title = {"f - f*": "f(x_k) − f*", "f - min seen": "f(x_k) − lowest f seen (f* unknown)",
+                 "gradient norm": "‖∇f(x_k)‖ (no minimum)"}[kind]
+        panel = Panel(title=title, xlabel="step k", yscale="log")
+        n = sample_count(width // 2)
+        curves = {m: self.losses(m) for m in self.methods}
+        firsts = [c[0] for c in curves.values() if len(c) and np.isfinite(c[0]) and c[0] > 0]
+        top = 10.0 * max(firsts) if firsts else 10.0
+        floor = 1e-18 * (max(firsts) if firsts else 1.0)
+        k_max = max(self.t, 10)
+        panel.xlim = (0.0, float(k_max))
+        if self.L is not None and not self.is_race:
+            k = np.unique(np.linspace(0, k_max, n).astype(int))
+            panel.add(Line(k, self.bound(k), "(1−μ/L)^k bound", "gray"))
+        lowest = top
+        for m, loss in curves.items():
+            k = np.unique(np.linspace(0, len(loss) - 1, n).astype(int))
+            with np.errstate(invalid="ignore"):
+                shown = np.minimum(loss[k], top)
+            panel.add(Line(k, shown, "", STYLE[m][0]))
+            visible = shown[np.isfinite(shown) & (shown > floor)]
+            if visible.size:
+                lowest = min(lowest, float(visible.min()))
+        panel.ylim = (max(lowest / 3, floor), top)
+        return panel
+
+    # --- words and numbers out -----------------------------------------------------------
+
+    def readout(self) -> dict[str, str]:
+        out = {"k": f"{self.t}", "η_k": _fmt(self.settings.rate(self.t), ".3g")}
+        label = {"f - f*": "f − f*", "f - min seen": "f", "gradient norm": "f"}[self.loss_kind]
+        if self.is_race:
+            for m in self.methods:
+                run = self.runs[m]
+                value = self.losses(m)[-1] if label == "f − f*" else run.values[-1]
+                text = f"{label} {_fmt(value, '.2e')}"
+                rate = self.measured_rate(m)
+                if run.status != "running":
+                    text += f"  {run.status} at k={len(run.path) - 1}"
+                elif math.isfinite(rate):
+                    text += f"  ×{rate:.3f}"
+                out[NAMES[m]] = text
+            return out
+        m = self.methods[0]
+        run = self.runs[m]
+        x, y = run.path[-1]
+        out["x_k"] = f"({_fmt(x, '.4g')}, {_fmt(y, '.4g')})"
+        out[label] = _fmt(self.losses(m)[-1] if label == "f − f*" else run.values[-1])
+        with np.errstate(all="ignore"):
+            out["‖∇f‖"] = _fmt(float(np.hypot(*self.surface.grad_at(run.path[-1]))))
+        if run.status != "running":
+            out["status"] = f"{run.status} at k={len(run.path) - 1}"
+        if self.L is not None:
+            eta = self.settings.rate(self.t)
+            out["L, μ (κ)"] = f"{self.L:.4g}, {self.mu:.4g}  ({self.L / self.mu:.4g})"
+            out["η·L"] = f"{eta * self.L:.3g}  (GD stable below 2)"
+            out["1 − μ/L"] = f"{self.theoretical_rate:.4f}  bound at η = 1/L"
+            rate = self.measured_rate(m)
+            out["rate seen"] = (f"{rate:.4f} per step" if math.isfinite(rate) else "—")
+            if m == "gd":
+                out["GD exact"] = f"{self.gd_rate_at_eta():.4g}  = max(1−ηλ)²"
+            loss = self.losses(m)
+            if loss[0] > 0 and np.isfinite(loss[-1]):
+                out["(1−μ/L)^k"] = f"{self.theoretical_rate ** self.t:.3e}  seen {loss[-1] / loss[0]:.3e}"
+        return out
+
+    def notes(self, lang: str = "en") -> list[str]:
+        zh = lang == "zh"
+        out: list[str] = []
+        for m in self.methods:
+            run = self.runs[m]
+            k = len(run.path) - 1
+            if run.diverged:
+                why = ""
+                if self.L is not None and m == "gd":
+                    why = (f"（η = {self.settings.eta:.3g} > 2/L = {2 / self.L:.3g}）" if zh
+                           else f" (η = {self.settings.eta:.3g} > 2/L = {2 / self.L:.3g})")
+                if not self.surface.bounded_below:
+                    out.append(f"{NAMES[m]} 跑向无穷远：函数无下界" if zh
+                               else f"{NAMES[m]} ran off to infinity: f has no minimum")
+                else:
+                    out.append(f"{NAMES[m]} 在第 {k} 步发散：|x| > {BLOWUP:.0e}，已停止{why}" if zh
+                               else f"{NAMES[m]} diverged at step {k}: |x| > {BLOWUP:.0e}, "
+                                    f"stopped{why}")
+            elif run.status == "undefined":
+                out.append(f"{NAMES[m]} 到达 f 无定义处，已停止" if zh
+                           else f"{NAMES[m]} reached a point where f is undefined; stopped")
+        if (self.L is not None and "gd" in self.methods and self.runs["gd"].running
+                and self.settings.eta * self.L > 2):
+            out.append("η > 2/L：梯度下降将会发散" if zh else "η > 2/L: gradient descent will diverge")
+        if self.loss_kind == "f - min seen":
+            out.append("f* 未知：损失图画的是 f(x_k) − 见过的最小 f" if zh
+                       else "f* unknown: the loss panel plots f(x_k) − the lowest f seen")
+        if "rmsprop" in self.methods and self.t < 20:
+            boost = 1 / math.sqrt(1 - self["beta2"])
+            out.append(f"RMSprop 没有偏差修正：最初几步约为 {boost:.3g}×η" if zh
+                       else f"RMSprop has no bias correction: its first steps are about {boost:.3g}×η")
+        return out
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "surface": self.surface.key, "formula": self.surface.formula,
+            "f_star": self.surface.f_star, "loss_kind": self.loss_kind,
+            "minima": [list(m) for m in self.surface.minima],
+            "optimizers": list(self.methods),
+            "paths": {m: r.path_array().tolist() for m, r in self.runs.items()},
+            "losses": {m: self.losses(m).tolist() for m in self.methods},
+            "status": {m: r.status for m, r in self.runs.items()},
+            "diverged": {m: r.diverged for m, r in self.runs.items()},
+            "measured_rate": {m: self.measured_rate(m) for m in self.methods},
+            "L": self.L, "mu": self.mu, "theoretical_rate": self.theoretical_rate,
+            "stability_limit": None if self.L is None else 2.0 / self.L,
+            "eta_times_L": None if self.L is None else self["eta"] * self.L,
+            "gd_rate_at_eta": self.gd_rate_at_eta(),
+            "bound": None if self.L is None else self.bound(np.arange(self.t + 1)).tolist(),
+        }
