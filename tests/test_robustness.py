@@ -1,0 +1,123 @@
+"""Bad values for every parameter, long soaks at extreme settings, and resize storms."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import tracemalloc
+import warnings
+
+import numpy as np
+import pytest
+
+from calcterm import cli
+from calcterm.params import Choice, Expression, Integer, Number, Toggle
+from calcterm.registry import scenes
+from calcterm.render import layout
+from conftest import SCENE_IDS
+
+BAD_VALUES = ["nan", "NaN", "inf", "-inf", "1e308", "-0", "", "text", "１", "∞", "0x10", "1_000"]
+SOAK_STEPS = 5000
+DRAW_EVERY = 100
+
+
+def run_main(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+    """`calcterm ARGS` in-process, through the same entry point as the console script."""
+    monkeypatch.setattr(sys, "argv", ["calcterm", *args])
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main()
+        sys.exit(0)
+    out, err = capsys.readouterr()
+    return exit_info.value.code or 0, out, err
+
+
+def accepted(param, text: str) -> bool:
+    """Whether the documented rules accept `text` for `param`."""
+    if isinstance(param, (Number, Integer)):
+        if not text.isascii():
+            return False
+        try:
+            value = float(text) if isinstance(param, Number) else int(text)
+        except ValueError:
+            return False
+        return math.isfinite(value) and param.lo <= value <= param.hi
+    if isinstance(param, Expression):
+        return text in ("1e308", "-0")  # constant functions; every other bad value is no formula
+    if isinstance(param, Toggle):
+        return text.lower() in ("on", "off", "true", "false", "yes", "no", "1", "0")
+    if isinstance(param, Choice):
+        return text in param.choices
+    raise AssertionError(type(param))
+
+
+@pytest.mark.parametrize("scene_id", SCENE_IDS)
+def test_every_parameter_rejects_bad_values_in_one_line(monkeypatch, capsys, scene_id):
+    cls = scenes()[scene_id]
+    for param in cls.params:
+        for text in BAD_VALUES:
+            code, out, err = run_main(monkeypatch, capsys, "export", scene_id, "-s", f"{param.name}={text}")
+            if accepted(param, text):
+                assert code == 0, (param.name, text, err)
+                value = json.loads(out)["params"][param.name]
+                assert value == param.parse(text)
+            else:
+                assert code == 2, (param.name, text, out)
+                assert len(err.strip().splitlines()) == 1 and param.name in err, err
+                assert "Traceback" not in err
+
+
+def extremes(cls, which: str) -> dict:
+    """Every numeric parameter at the smallest or the largest end of its range."""
+    return {p.name: (p.lo if which == "smallest" else p.hi)
+            for p in cls.params if isinstance(p, (Number, Integer))}
+
+
+@pytest.mark.parametrize("which", ["smallest", "largest"])
+@pytest.mark.parametrize("scene_id", SCENE_IDS)
+def test_soak_at_extreme_parameters(scene_id, which):
+    """5000 steps, drawn every 100, with every floating-point problem an exception."""
+    cls = scenes()[scene_id]
+    with warnings.catch_warnings(), np.errstate(all="raise"):
+        warnings.simplefilter("error")
+        scene = cls(extremes(cls, which))
+        for fraction in scene.work() or ():
+            pass
+        tracemalloc.start()
+        try:
+            for i in range(SOAK_STEPS):
+                scene.step()
+                if i % DRAW_EVERY == 0:
+                    layout(scene.draw(120, 40), 120, 40).to_rich()
+                    scene.readout()
+                    scene.notes()
+                if i == 500:
+                    baseline = tracemalloc.get_traced_memory()[0]
+            growth = tracemalloc.get_traced_memory()[0] - baseline
+        finally:
+            tracemalloc.stop()
+        json.dumps(scene.export(), allow_nan=False)
+    assert growth < 20 * 2**20, f"{scene_id} grew by {growth / 2**20:.1f} MB"
+
+
+@pytest.mark.parametrize("scene_id", SCENE_IDS)
+async def test_resize_storm(scene_id):
+    from calcterm.host.app import CalcTermApp
+    from calcterm.host.plot_view import PlotView
+
+    app = CalcTermApp(scene=scenes()[scene_id]())
+    sizes = [(10, 5), (300, 100), (61, 21), (33, 9), (120, 40), (80, 24), (200, 7), (15, 60)]
+    async with app.run_test(size=(120, 40)) as pilot:
+        for i in range(50):
+            await pilot.resize_terminal(*sizes[i % len(sizes)])
+            await pilot.pause()
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        screen = app.screen
+        assert not screen.has_class("-too-small")
+        plot = str(screen.query_one(PlotView).render())
+        assert "Enlarge" not in plot and "┌" in plot
+        assert "Readout" in str(screen.query_one("#readout").render())
+        await pilot.resize_terminal(10, 5)
+        await pilot.pause()
+        assert screen.has_class("-too-small")
