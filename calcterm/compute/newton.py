@@ -216,3 +216,13 @@ def convergence_ratios(errors: list[float], power: float) -> list[float]:
         usable = 0 < a < 1e100 and math.isfinite(b)  # a ** power would overflow past that
         out.append(b / a ** power if usable else math.nan)
     return out
+
+
+def squared_residual(derivs: Derivatives) -> Derivatives:
+    """½f² with its derivatives: gradient descent on it is the first-order way to a root."""
+
+    def halved_square(x: float) -> tuple[float, float, float]:
+        f, d1, d2 = derivs(x)
+        return 0.5 * f * f, f * d1, d1 * d1 + f * d2
+
+    return halved_square
