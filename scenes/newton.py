@@ -23,7 +23,8 @@ MAX_VIEW = 30.0
 ERROR_FLOOR = 1e-17
 
 PRESETS = {"x⁴−3x²+x": "x^4-3*x^2+x", "cosh x": "cosh(x)", "log(1+x²)": "log(1+x^2)",
-           "x²+sin(5x)": "x^2+sin(5*x)", "x³−2x+2": "x^3-2*x+2", "atan x": "atan(x)", "x⁴": "x^4"}
+           "x²+sin(5x)": "x^2+sin(5*x)", "log cosh x": "log(cosh(x))", "x³−2x+2": "x^3-2*x+2",
+           "atan x": "atan(x)", "x⁴": "x^4"}
 
 MESSAGES = {
     "concave": ("f″(x_k) < 0: the model is a downward parabola with no minimum; the Newton step "
@@ -48,6 +49,13 @@ MESSAGES = {
 def _say(key: str, lang: str, **values: Any) -> str:
     en, zh = MESSAGES[key]
     return (zh if lang == "zh" else en).format(**values)
+
+
+def _inside(points: Points, xlim: tuple[float, float], ylim: tuple[float, float]) -> Points:
+    """Only the markers within the panel's limits: the rest would not show anyway."""
+    x, y = np.asarray(points.x, dtype=float), np.asarray(points.y, dtype=float)
+    keep = (x >= xlim[0]) & (x <= xlim[1]) & (y >= ylim[0]) & (y <= ylim[1])
+    return Points(x[keep], y[keep], points.label, points.color, points.marker)
 
 
 def _fmt(value: float, spec: str) -> str:
@@ -83,11 +91,13 @@ class Newton(Scene):
             "minimum with f″(x*) > 0 Newton converges quadratically: e_{k+1} ≈ C·e_k², so the "
             "number of correct digits roughly doubles every step and the red curve plunges. "
             "(O(1/k²) is the rate of Nesterov's accelerated gradient on smooth convex functions, "
-            "not Newton's.) Gradient descent x ← x − ηf′ (magenta) is linear, e_{k+1} ≈ |1 − ηf″(x*)|·e_k: "
-            "a straight line on the log scale, and it diverges once η > 2/f″(x*). Newton looks only "
+            "not Newton's.) Gradient descent x ← x − ηf′ (cyan) is linear, e_{k+1} ≈ |1 − ηf″(x*)|·e_k: "
+            "a straight line on the log scale, and it diverges once η > 2/f″(x*) (in root mode it "
+            "descends ½f² instead). Newton looks only "
             "for stationary points: where f″ < 0 it jumps to a maximum of the model, where f″ = 0 "
             "the step is undefined, and it can cycle (x³−2x+2 from 0 in root mode) or run away "
-            "(cosh x from |x₀| > 1.1, log(1+x²) from |x₀| > 1). Change x₀ to cross basins; "
+            "(log cosh x from |x₀| > 1.09, log(1+x²) from |x₀| > 1; atan x in root mode from "
+            "|x₀| > 1.39). Change x₀ to cross basins; "
             "x⁴ shows how a degenerate minimum (f″ = 0) slows Newton to linear."
         ),
         "zh": (
@@ -98,8 +108,8 @@ class Newton(Scene):
             "一路下坡到达的极小点（求根模式：最近的变号处的根），以全精度求得。在 f″(x*) > 0 的极小点附近，"
             "牛顿法二次收敛：e_{k+1} ≈ C·e_k²，每一步正确位数大约翻倍，红线急剧下坠。"
             "（O(1/k²) 是 Nesterov 加速梯度法在光滑凸函数上的速率，不是牛顿法的。）"
-            "梯度下降 x ← x − ηf′（品红）是线性收敛，e_{k+1} ≈ |1 − ηf″(x*)|·e_k，在对数坐标下是一条直线；"
-            "η > 2/f″(x*) 时它发散。牛顿法只认驻点：f″ < 0 时跳向模型的最大值，f″ = 0 时步长无定义，"
+            "梯度下降 x ← x − ηf′（青色）是线性收敛，e_{k+1} ≈ |1 − ηf″(x*)|·e_k，在对数坐标下是一条直线；"
+            "η > 2/f″(x*) 时它发散（求根模式下它对 ½f² 做下降）。牛顿法只认驻点：f″ < 0 时跳向模型的最大值，f″ = 0 时步长无定义，"
             "还可能循环（求根模式下 x³−2x+2 从 0 出发）或跑飞（cosh x 从 |x₀| > 1.1 出发，"
             "log(1+x²) 从 |x₀| > 1 出发）。改变 x₀ 可以跨越不同的吸引域；x⁴ 展示退化极小点（f″ = 0）"
             "如何让牛顿法退化为线性收敛。"
@@ -123,6 +133,8 @@ class Newton(Scene):
             self.gd = gradient_descent(gd_target, x0, self["eta"], MAX_STEPS)
         star = self.derivs(self.x_star) if math.isfinite(self.x_star) else (math.nan,) * 3
         self.star_curvature = star[2] if mode == "minimise" else star[1] ** 2
+        scale = max(1.0, abs(self.points[0][2])) if math.isfinite(self.points[0][2]) else 1.0
+        self.degenerate = abs(self.star_curvature) <= 1e-8 * scale
         self._grids: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
 
     def step(self) -> None:
@@ -198,13 +210,15 @@ class Newton(Scene):
         if math.isfinite(self.x_star):
             curve.add(VLine(self.x_star, "gray"))
         gd = self.gd_iterates()
+        markers = []
         if gd:
             gx = np.array(gd[-1:])
-            curve.add(Points(gx, self.expr.evaluate(x=gx), "gradient descent", "magenta", "●"))
+            markers.append(Points(gx, self.expr.evaluate(x=gx), "gradient descent", "cyan", "●"))
         past = np.array(self.run.iterates[:k + 1])
-        curve.add(Points(past, self.expr.evaluate(x=past), "Newton x_k", "red", "●"))
-        if has_next and math.isfinite(q_next):
-            curve.add(Points(np.array([x_next]), np.array([q_next]), "x_k+1", "green", "●"))
+        markers.append(Points(past, self.expr.evaluate(x=past), "Newton x_k", "red", "●"))
+        if has_next:
+            markers.append(Points(np.array([x_next]), np.array([q_next]), "x_k+1", "green", "●"))
+        curve.add(*(_inside(m, view, (lo, hi)) for m in markers))
         return Figure([curve, self._error_panel(gd)], rows=1, cols=2, weights=(3, 2))
 
     def _error_panel(self, gd: list[float]) -> Panel:
@@ -216,15 +230,15 @@ class Newton(Scene):
             title = "|x_k+1 − x_k|: no x* to measure against"
             series = (np.abs(np.diff(newton_x)).tolist(), np.abs(np.diff(gd)).tolist())
         newton_e, gd_e = series
-        top = max([1.0, *(e for e in newton_e + gd_e if math.isfinite(e) and e < 1e30)])
-        panel = Panel(title=title, xlabel="k", yscale="log", xlim=(0, max(8, self.t)),
-                      ylim=(ERROR_FLOOR, 10 * top))
+        top = 10 * max([1.0, *(e for e in newton_e + gd_e if math.isfinite(e) and e < 1e30)])
+        xlim = (0, max(8, self.t))
+        panel = Panel(title=title, xlabel="k", yscale="log", xlim=xlim, ylim=(ERROR_FLOOR, top))
         if gd_e:
-            panel.add(Line(np.arange(len(gd_e)), np.array(gd_e), "GD", "magenta"))
+            panel.add(Line(np.arange(len(gd_e)), np.array(gd_e), "GD", "cyan"))
         if newton_e:
             steps = np.arange(len(newton_e))
             panel.add(Line(steps, np.array(newton_e), "Newton", "red"),
-                      Points(steps, np.array(newton_e), "", "red", "●"))
+                      _inside(Points(steps, np.array(newton_e), "", "red", "●"), xlim, (ERROR_FLOOR, top)))
         return panel
 
     # ------------------------------------------------------------------ numbers
@@ -281,7 +295,7 @@ class Newton(Scene):
                 out.append(_say(status, lang, p=self.run.period))
             elif status == "converged":
                 out.extend(self._arrival_notes(lang))
-        if self.star_curvature == 0:
+        if self.degenerate:
             out.append("f″(x*) = 0：退化解，牛顿法只有线性收敛" if zh
                        else "f″(x*) = 0 here: a degenerate solution, where Newton is only linear")
         if self.gd is not None and self.t >= len(self.gd.iterates) - 1 \
