@@ -105,7 +105,8 @@ class Mixture:
 
     def score(self, x: np.ndarray) -> np.ndarray:
         """∇log p(x) = (Σ_k r_k(x) m_k − x) / var, shape (n, d)."""
-        return (self.responsibilities(x).T @ self.means - x) / self.var
+        with np.errstate(under="ignore"):  # a negligible responsibility times a mean
+            return (self.responsibilities(x).T @ self.means - x) / self.var
 
     def cdf(self, x: np.ndarray) -> np.ndarray:
         """The 1-D mixture CDF Σ w_k Φ((x − m_k)/s)."""

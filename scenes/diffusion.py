@@ -1,0 +1,519 @@
+"""Scene `diffusion`: noise the data forward, then run the reverse SDE (or ODE) back to it.
+
+The data are Gaussian mixtures, so every noised marginal p_t and its score are known in
+closed form: the exact score drives a sampler that can be judged against the truth, and a
+small learned score network (trained in the background) can be judged by the same metric.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Iterator
+
+import numpy as np
+
+from calcterm.compute.diffusion import (
+    Mixture, Schedule, forward_step, ks_critical, ks_distance, nearest_mode_stats, parse_modes,
+    reverse_step, reverse_times,
+)
+from calcterm.compute.score_net import ScoreNet, TrainResult, init_net, train
+from calcterm.params import Choice, Expression, Integer, Number, ParamError, Toggle
+from calcterm.plot import Bars, Figure, HLine, Line, Panel, Points, VLine, sample_count
+from calcterm.scene import Scene
+
+FORWARD_FRAMES = 40
+"""Ticks the forward noising takes from t = 0 to 1."""
+REVERSE_FRAMES = 100
+"""Ticks the reverse run aims for; more when the particle budget below forces it."""
+TICK_BUDGET = 4_000_000
+"""Work allowed per tick, in rough nanoseconds of particle-steps (see `_cost`)."""
+PATHS = 12
+SHOWN_POINTS = 2500
+EXPORTED_SAMPLES = 2000
+ARROW_GLYPHS = "→↗↑↖←↙↓↘"
+_trained_nets: dict[tuple, TrainResult] = {}
+"""Trained score nets by everything that decides them, so a reset need not retrain."""
+_CACHE_SIZE = 8
+
+RING = "; ".join(f"{3 * math.cos(a):.3f}, {3 * math.sin(a):.3f}".replace("-0.000", "0.000")
+                 for a in np.arange(8) * math.pi / 4)
+PRESETS = {
+    "two modes": "-2 @ 0.3; 2 @ 0.7",
+    "three modes": "-3 @ 0.2; 0 @ 0.3; 3 @ 0.5",
+    "ring of 8": RING,
+    "2-D uneven": "-2, -1 @ 0.2; 2, -1 @ 0.5; 0, 2 @ 0.3",
+}
+
+
+class Modes(Expression):
+    """Mode positions as text, e.g. "-2 @ 0.3; 2 @ 0.7" or "0, 0; 3, 1" (each number via float()).
+
+    It rides on the expression parameter (presets to cycle, `e` to type) but parses
+    positions instead of a function.
+    """
+
+    def allowed(self) -> str:
+        return ("modes 'x[, y] [@ weight]; …', 1-D or 2-D (presets: "
+                + ", ".join(self.presets) + ")")
+
+    def parse(self, text: str) -> str:
+        text = str(text).strip()
+        text = self.presets.get(text, text)
+        try:
+            parse_modes(text)
+        except ValueError as exc:
+            raise ParamError(f"{self.name}: {exc}") from None
+        return text
+
+
+class Diffusion(Scene):
+    id = "diffusion"
+    title = "Score-based diffusion: noise in, data out"
+    title_zh = "基于分数的扩散：从噪声生成数据"
+    section = "Part 4 §4.1–4.3"
+    order = 70
+    params = (
+        Modes("modes", PRESETS["two modes"], "the data: Gaussian modes 'x[, y] [@ weight]; …'",
+              "数据：高斯混合的各峰位置与权重 'x[, y] [@ 权重]; …'", presets=PRESETS),
+        Choice("sampler", "sde", "reverse-time SDE (random) or probability-flow ODE (deterministic)",
+               "逆向 SDE（随机）或概率流 ODE（确定）", choices=("sde", "ode"),
+               labels={"sde": "reverse SDE", "ode": "flow ODE"}),
+        Choice("score", "exact", "closed-form score, or a small network trained by denoising",
+               "解析分数，或用去噪分数匹配训练的小网络", choices=("exact", "learned")),
+        Integer("steps", 500, "reverse time steps from t = 1 down to 0", "从 t = 1 回到 0 的逆向步数",
+                lo=10, hi=10000, step=10),
+        Integer("particles", 4000, "how many samples run in parallel", "并行的样本数",
+                lo=100, hi=20000, step=100),
+        Number("spread", 0.4, "standard deviation of each mode", "每个峰的标准差",
+               lo=0.05, hi=1.5, step=0.05),
+        Number("beta_min", 0.1, "noise rate β at t = 0", "t = 0 时的噪声率 β",
+               lo=0.01, hi=1.0, step=0.01),
+        Number("beta_max", 20.0, "noise rate β at t = 1 (small: p₁ is not yet N(0, I))",
+               "t = 1 时的噪声率 β（太小则 p₁ 还不是 N(0, I)）", lo=1.0, hi=40.0, step=1.0),
+        Toggle("forward", True, "show the forward noising (t: 0 → 1) before the reverse run",
+               "逆向生成之前先演示正向加噪（t：0 → 1）"),
+        Integer("training", 3000, "training iterations of the score network (score = learned)",
+                "分数网络的训练迭代次数（score = learned 时）", lo=200, hi=20000, step=100),
+    )
+    explanation = {
+        "en": (
+            "Forward, the SDE dx = −½β(t)x dt + √β(t) dW shrinks the data by α_t = exp(−½∫β) and "
+            "adds noise of variance 1 − α_t², so by t = 1 every particle is N(0, I) noise: the "
+            "histogram melts onto the green exact density p_t. Then time runs backwards: fresh "
+            "N(0, I) noise follows dx = [−½βx − β∇log p_t(x)] dt + √β dW̄ (the β on the score "
+            "matters) and collapses onto the modes. The flow ODE dx = [−½βx − ½β∇log p_t] dt "
+            "moves the same marginals without noise. The score is exact here (a mixture stays a "
+            "mixture: means α_t·m, variance α_t²s² + 1 − α_t²), or learned: a network ε̂(x, t) "
+            "trained to predict the added noise, with ∇log p_t ≈ −ε̂/σ_t. Quality: the KS "
+            "distance to the data (1-D) and the share of samples per mode (2-D). Try few steps, "
+            "a small beta_max (the run starts from the wrong noise) or a short training."
+        ),
+        "zh": (
+            "正向过程 dx = −½β(t)x dt + √β(t) dW 把数据按 α_t = exp(−½∫β) 缩小，并加入方差为 "
+            "1 − α_t² 的噪声；到 t = 1 时粒子都变成 N(0, I) 噪声，直方图贴合绿色的精确密度 p_t。"
+            "随后时间倒流：新的 N(0, I) 噪声沿 dx = [−½βx − β∇log p_t(x)] dt + √β dW̄ "
+            "（分数前的 β 不可缺少）演化，聚回各个峰。概率流 ODE dx = [−½βx − ½β∇log p_t] dt "
+            "不加噪声也得到同样的边缘分布。这里的分数可以是精确的（混合高斯加噪后仍是混合高斯："
+            "均值 α_t·m，方差 α_t²s² + 1 − α_t²），也可以是学出来的：网络 ε̂(x, t) 学习预测"
+            "所加的噪声，∇log p_t ≈ −ε̂/σ_t。质量指标：一维看与数据分布的 KS 距离，二维看各峰样本"
+            "占比。试试很少的步数、很小的 beta_max（起点噪声分布不对），或很短的训练。"
+        ),
+    }
+
+    def setup(self) -> None:
+        self.generation = getattr(self, "generation", 0) + 1
+        means, weights = parse_modes(self["modes"])
+        self.mixture = Mixture(means, weights, self["spread"] ** 2)
+        self.schedule = Schedule(self["beta_min"], self["beta_max"])
+        self.dim = self.mixture.dim
+        n = self["particles"]
+        rng = np.random.default_rng(self.seed)
+        self.rng = rng
+        self.fwd_frame = 0 if self["forward"] else FORWARD_FRAMES
+        self.fwd_x = self.mixture.sample(n, rng) if self["forward"] else None
+        self.rev_x = rng.standard_normal((n, self.dim))
+        self.times = reverse_times(self["steps"])
+        self.k = 0  # reverse steps completed
+        self.j = 0  # particles already moved in step k
+        self.noise: np.ndarray | None = None
+        self.steps_per_tick = max(1, math.ceil(self["steps"] / REVERSE_FRAMES))
+        self.chunk = max(1, TICK_BUDGET // self._cost())
+        self.fwd_paths: list[tuple[float, np.ndarray]] = []
+        self.rev_paths: list[tuple[float, np.ndarray]] = []
+        self.history: list[tuple[str, float, float]] = []
+        self._metrics_at: tuple | None = None
+        self._setup_view()
+        self._setup_score()
+        self._record()
+
+    def _cost(self) -> int:
+        """Rough nanoseconds one particle-step costs: the network is ~20× a mixture score."""
+        if self["score"] == "learned":
+            return 500
+        return 10 * len(self.mixture.weights) * self.dim + 40
+
+    def _setup_view(self) -> None:
+        m, s = self.mixture.means, math.sqrt(self.mixture.var)
+        lo = np.minimum(m.min(axis=0) - 3 * s, -3.2)
+        hi = np.maximum(m.max(axis=0) + 3 * s, 3.2)
+        self.lo, self.hi = lo, hi
+        if self.dim == 1:
+            self.edges = np.linspace(lo[0], hi[0], 49)
+            self.xs = np.linspace(lo[0], hi[0], 240)
+            self.data_density = self.mixture.density(self.xs[:, None])
+
+    def _setup_score(self) -> None:
+        self._trained: tuple[int, TrainResult] | None = None
+        self._progress: tuple[int, float] | None = None
+        self.untrained: ScoreNet | None = None
+        if self["score"] != "learned":
+            return
+        net_rng = np.random.default_rng([self.seed, 1])
+        data_var = float((self.mixture.std ** 2).mean())
+        self.untrained = init_net(self.dim, self.schedule, data_var, net_rng)
+        cached = _trained_nets.get(self._net_key())
+        if cached is not None:
+            self._trained = (self.generation, cached)
+
+    def _net_key(self) -> tuple:
+        return (self["modes"], self["spread"], self["beta_min"], self["beta_max"],
+                self["training"], self.seed)
+
+    # --- the learned score, trained in the background -------------------------------------
+
+    @property
+    def trained(self) -> TrainResult | None:
+        """The trained net of this generation; a stale worker's result never matches."""
+        held = self._trained
+        return held[1] if held is not None and held[0] == self.generation else None
+
+    @property
+    def waiting(self) -> bool:
+        return self["score"] == "learned" and self.trained is None
+
+    @property
+    def training_progress(self) -> float:
+        held = self._progress
+        return held[1] if held is not None and held[0] == self.generation else 0.0
+
+    def work(self) -> Iterator[float] | None:
+        if not self.waiting:
+            return None
+        return self._train(self.generation, self._net_key(), self.untrained, self.mixture)
+
+    def _train(self, generation: int, key: tuple, net: ScoreNet,
+               data: Mixture) -> Iterator[float]:
+        """Train from the objects captured at the call, and give up once a reset moved on."""
+        rng = np.random.default_rng([self.seed, 2])
+        run = train(net, data, rng, iterations=self["training"])
+        while True:
+            try:
+                fraction = next(run)
+            except StopIteration as done:
+                result: TrainResult = done.value
+                break
+            if self.generation != generation:
+                return
+            self._progress = (generation, fraction)
+            yield fraction
+        while len(_trained_nets) >= _CACHE_SIZE:
+            _trained_nets.pop(next(iter(_trained_nets)))
+        _trained_nets[key] = result
+        self._trained = (generation, result)  # one assignment: the swap
+
+    # --- the animation --------------------------------------------------------------------
+
+    @property
+    def phase(self) -> str:
+        if self.fwd_frame < FORWARD_FRAMES:
+            return "forward"
+        return "reverse" if self.k < self["steps"] else "done"
+
+    @property
+    def now(self) -> float:
+        """The diffusion time of the particles on show."""
+        if self.phase == "forward":
+            return self.fwd_frame / FORWARD_FRAMES
+        return float(self.times[self.k])
+
+    @property
+    def particles(self) -> np.ndarray:
+        return self.fwd_x if self.phase == "forward" else self.rev_x
+
+    def step(self) -> None:
+        if self.phase == "done" or (self.phase == "reverse" and self.waiting):
+            return  # the clock stops at the end, and while the score net is still training
+        super().step()
+
+    def advance(self) -> None:
+        if self.phase == "forward":
+            t0 = self.fwd_frame / FORWARD_FRAMES
+            self.fwd_frame += 1
+            t1 = self.fwd_frame / FORWARD_FRAMES
+            self.fwd_x = forward_step(self.fwd_x, self.schedule, t0, t1,
+                                      self.rng.standard_normal(self.fwd_x.shape))
+        else:
+            self._reverse_tick()
+        self._record()
+
+    def _reverse_tick(self) -> None:
+        """Up to `steps_per_tick` reverse steps, in chunks of at most `chunk` particles.
+
+        A step over many particles with the learned score may span several ticks: the first
+        particles then already sit at the next time while the rest catch up.
+        """
+        n, steps = len(self.rev_x), self["steps"]
+        budget, done = self.chunk, 0
+        while budget > 0 and done < self.steps_per_tick and self.k < steps:
+            t, t_next = float(self.times[self.k]), float(self.times[self.k + 1])
+            if self.j == 0:
+                self.noise = (self.rng.standard_normal(self.rev_x.shape)
+                              if self["sampler"] == "sde" else None)
+            part = slice(self.j, min(n, self.j + budget))
+            x = self.rev_x[part]
+            noise = None if self.noise is None else self.noise[part]
+            self.rev_x[part] = reverse_step(x, self.score(x, t), float(self.schedule.beta(t)),
+                                            t - t_next, self["sampler"], noise)
+            budget -= len(x)
+            self.j = part.stop
+            if self.j == n:
+                self.k, self.j, done = self.k + 1, 0, done + 1
+
+    def score(self, x: np.ndarray, t: float) -> np.ndarray:
+        """∇log p_t from the chosen source."""
+        if self["score"] == "learned" and self.trained is not None:
+            return self.trained.net.score(x, t)
+        return self.mixture.noised(self.schedule, t).score(x)
+
+    def _record(self) -> None:
+        """Remember the tracked paths and the KS distance at this tick (1-D only)."""
+        if self.dim != 1:
+            return
+        if self.fwd_x is not None and (not self.fwd_paths or self.fwd_paths[-1][0] < 1.0):
+            t = self.fwd_frame / FORWARD_FRAMES
+            self.fwd_paths.append((t, self.fwd_x[:PATHS, 0].copy()))
+            self.history.append(("forward", t, self._ks(self.fwd_x, t)))
+        if self.phase != "forward":
+            ahead = self.j >= PATHS and self.k < self["steps"]
+            self.rev_paths.append((float(self.times[self.k + ahead]), self.rev_x[:PATHS, 0].copy()))
+            self.history.append(("reverse", self.now, self._ks(self.rev_x, self.now)))
+
+    def _ks(self, x: np.ndarray, t: float) -> float:
+        return ks_distance(x[:, 0], self.mixture.noised(self.schedule, t).cdf)
+
+    # --- quality --------------------------------------------------------------------------
+
+    def metrics(self) -> dict[str, Any]:
+        """Quality of the particles on show against p_t, computed once per tick."""
+        key = (self.generation, self.t, self.j, self.trained is not None)
+        if self._metrics_at != key:
+            x, t = self.particles, self.now
+            noised = self.mixture.noised(self.schedule, t)
+            shares, errors = nearest_mode_stats(x, noised.means)
+            self._metrics = {
+                "ks": ks_distance(x[:, 0], noised.cdf) if self.dim == 1 else None,
+                "shares": shares, "mean_errors": errors,
+                "mean": x.mean(axis=0), "std": x.std(axis=0),
+                "mean_true": noised.mean, "std_true": noised.std,
+            }
+            self._metrics_at = key
+        return self._metrics
+
+    # --- drawing --------------------------------------------------------------------------
+
+    def _phase_label(self) -> str:
+        if self.phase == "forward":
+            return "forward noising"
+        if self.phase == "done":
+            return "done"
+        return "reverse SDE" if self["sampler"] == "sde" else "flow ODE"
+
+    def draw(self, width: int, height: int) -> Figure:
+        return self._draw_1d(width) if self.dim == 1 else self._draw_2d(width, height)
+
+    def _draw_1d(self, width: int) -> Figure:
+        t = self.now
+        noised = self.mixture.noised(self.schedule, t)
+        xlim = (float(self.lo[0]), float(self.hi[0]))
+        x = self.particles[:, 0]
+        counts, _ = np.histogram(x, self.edges)
+        widths = np.diff(self.edges)
+        heights = counts / max(len(x), 1) / widths
+        centres = (self.edges[1:] + self.edges[:-1]) / 2
+        p_t = noised.density(self.xs[:, None])
+        hist = Panel(title=f"{self._phase_label()}  t = {t:.3f}: particles vs p_t", xlabel="x",
+                     xlim=xlim, ylim=(0.0, 1.15 * float(max(p_t.max(), self.data_density.max()))))
+        hist.add(Bars(centres, heights, "particles", "blue", width=1.0),
+                 Line(self.xs, self.data_density, "data p₀", "gray"),
+                 Line(self.xs, p_t, "exact p_t", "green"))
+
+        paths = Panel(title="paths: forward → noise, reverse ← back", xlabel="t", xlim=(0.0, 1.0),
+                      ylim=xlim)
+        for records, color in ((self.fwd_paths, "gray"), (self.rev_paths, "blue+")):
+            if len(records) > 1:
+                ts = np.array([r[0] for r in records])
+                xs = np.array([r[1] for r in records])
+                keep = np.unique(np.linspace(0, len(ts) - 1, sample_count(width // 2)).astype(int))
+                for i in range(xs.shape[1]):
+                    paths.add(Line(ts[keep], xs[keep, i], "", color))
+        paths.add(VLine(t, "red"))
+
+        sigma = float(self.schedule.sigma(t)) if t > 0 else 0.0
+        xs = self.xs[:: max(1, len(self.xs) // sample_count(width // 2))]
+        score_panel = Panel(title="σ_t·∇log p_t (= −predicted noise)", xlabel="x", xlim=xlim,
+                            ylim=(-3.5, 3.5))
+        score_panel.add(HLine(0.0, "gray"))
+        if sigma > 0:
+            score_panel.add(Line(xs, sigma * noised.score(xs[:, None])[:, 0], "exact", "green"))
+            if self.trained is not None:
+                learned = sigma * self.trained.net.score(xs[:, None], t)[:, 0]
+                score_panel.add(Line(xs, learned, "learned", "orange"))
+
+        quality = Panel(title="KS distance to p_t", xlabel="t", xlim=(0.0, 1.0))
+        top = 0.05
+        for phase, color in (("forward", "gray"), ("reverse", "blue+")):
+            hist_t = np.array([h[1] for h in self.history if h[0] == phase])
+            hist_ks = np.array([h[2] for h in self.history if h[0] == phase])
+            if hist_t.size:
+                quality.add(Points(hist_t, hist_ks, phase, color, "dot"))
+                top = max(top, float(hist_ks.max()))
+        quality.ylim = (0.0, 1.1 * top)
+        quality.add(HLine(ks_critical(len(x)), "red"))
+        return Figure([hist, paths, score_panel, quality], rows=2, cols=2)
+
+    def _draw_2d(self, width: int, height: int) -> Figure:
+        t = self.now
+        noised = self.mixture.noised(self.schedule, t)
+        xlim, ylim = self._square_limits(width * 3 // 5, height)
+        x = self.particles
+        shown = x[:: max(1, len(x) // SHOWN_POINTS)]
+        cloud = Panel(title=f"{self._phase_label()}  t = {t:.3f}", xlim=xlim, ylim=ylim)
+        cloud.add(*self._arrows(t, xlim, ylim))
+        cloud.add(Points(shown[:, 0], shown[:, 1], "particles", "blue", "braille"),
+                  Points(noised.means[:, 0], noised.means[:, 1], "modes·α_t", "red", "x"))
+
+        k = np.arange(len(self.mixture.weights))
+        shares = self.metrics()["shares"]
+        bars = Panel(title="share nearest each mode", xlabel="mode",
+                     xlim=(-0.7, len(k) - 0.3), ylim=(0.0, 1.2 * max(shares.max(), self.mixture.weights.max())))
+        bars.add(Bars(k - 0.2, self.mixture.weights, "true", "gray", width=0.35),
+                 Bars(k + 0.2, shares, "sampled", "blue", width=0.35))
+        return Figure([cloud, bars], rows=1, cols=2, weights=(3, 2))
+
+    def _square_limits(self, width: int, height: int) -> tuple[tuple[float, float], tuple[float, float]]:
+        """Limits that keep circles round: a cell is about twice as tall as it is wide."""
+        (x0, y0), (x1, y1) = self.lo, self.hi
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        aspect = max(width, 1) / (2.0 * max(height, 1))
+        half_y = max((y1 - y0) / 2, (x1 - x0) / 2 / aspect)
+        half_x = half_y * aspect
+        return (float(cx - half_x), float(cx + half_x)), (float(cy - half_y), float(cy + half_y))
+
+    def _arrows(self, t: float, xlim: tuple[float, float],
+                ylim: tuple[float, float]) -> list[Points]:
+        """The score field σ_t·∇log p_t on a coarse grid: dotted shafts, arrow-glyph tips."""
+        if t <= 0:
+            return []
+        gx = np.linspace(*xlim, 13)[1:-1]
+        gy = np.linspace(*ylim, 9)[1:-1]
+        grid = np.array([(a, b) for b in gy for a in gx])
+        v = float(self.schedule.sigma(t)) * self.score(grid, t)
+        size = np.hypot(*v.T)
+        cell = np.array([gx[1] - gx[0], gy[1] - gy[0]])
+        keep = size > 0.05
+        if not keep.any():
+            return []
+        grid, v, size = grid[keep], v[keep], size[keep]
+        unit = v / size[:, None]
+        length = 0.8 * np.minimum(size, 2.5)[:, None] / 2.5 * cell
+        fractions = np.linspace(0.0, 0.8, 5)
+        shaft = (grid[:, None, :] + fractions[None, :, None] * unit[:, None, :] * length[:, None, :])
+        tips = grid + unit * length
+        angle = np.arctan2(unit[:, 1] * cell[0], unit[:, 0] * cell[1])
+        glyph = np.round(angle / (np.pi / 4)).astype(int) % 8
+        out = [Points(shaft[..., 0].ravel(), shaft[..., 1].ravel(), "", "gray", "braille")]
+        for g in np.unique(glyph):
+            pick = glyph == g
+            out.append(Points(tips[pick, 0], tips[pick, 1], "", "yellow", ARROW_GLYPHS[g]))
+        return out
+
+    # --- readout, notes, export -----------------------------------------------------------
+
+    def readout(self) -> dict[str, str]:
+        m = self.metrics()
+        out = {"phase": self._phase_label(), "t": f"{self.now:.3f}"}
+        if self.phase == "forward":
+            out["frame"] = f"{self.fwd_frame}/{FORWARD_FRAMES}"
+        else:
+            out["step"] = f"{self.k}/{self['steps']}" + (f" +{self.j}" if self.j else "")
+        out["score"] = self._score_label()
+        if m["ks"] is not None:
+            out["KS vs p_t"] = f"{m['ks']:.4f}"
+            out["KS 95% noise"] = f"{ks_critical(len(self.particles)):.4f}"
+        out["mean"] = self._vector(m["mean"]) + f" (true {self._vector(m['mean_true'])})"
+        out["std"] = self._vector(m["std"]) + f" (true {self._vector(m['std_true'])})"
+        gap = np.abs(m["shares"] - self.mixture.weights)
+        if len(gap) <= 3:
+            out["mode shares"] = " ".join(f"{s:.2f}" for s in m["shares"])
+            out["true weights"] = " ".join(f"{w:.2f}" for w in self.mixture.weights)
+        else:
+            out["max share error"] = f"{gap.max():.3f}"
+        errors = m["mean_errors"]
+        out["max mode-mean err"] = f"{np.nanmax(errors):.3f}" if np.isfinite(errors).any() else "—"
+        return out
+
+    @staticmethod
+    def _vector(v: np.ndarray) -> str:
+        return ", ".join(f"{c:.2f}" for c in v)
+
+    def _score_label(self) -> str:
+        if self["score"] == "exact":
+            return "exact (closed form)"
+        if self.trained is None:
+            return f"learned: training {100 * self.training_progress:.0f}%"
+        return f"learned (loss {self.trained.losses[-200:].mean():.3f})"
+
+    def notes(self, lang: str = "en") -> list[str]:
+        zh = lang == "zh"
+        out: list[str] = []
+        if self.waiting:
+            out.append("分数网络训练中：逆向过程等它完成" if zh
+                       else "the score network is training: the reverse run waits for it")
+        alpha_1 = float(self.schedule.alpha(1.0))
+        if alpha_1 > 0.05:
+            out.append(f"α₁ = {alpha_1:.2f}：p₁ 不是 N(0, I)，逆向从错误的噪声出发" if zh
+                       else f"α₁ = {alpha_1:.2f}: p₁ is not N(0, I), the reverse run starts from "
+                            "the wrong noise")
+        coarse = self["beta_max"] / self["steps"]
+        if coarse > 0.2:
+            out.append(f"步长太粗：β·Δt 可达 {coarse:.2f}，离散误差明显" if zh
+                       else f"coarse steps: β·Δt reaches {coarse:.2f}, so the discretisation shows")
+        if self.chunk < len(self.rev_x):
+            out.append(f"每步分块计算（每帧 {self.chunk} 个粒子），以保证帧率" if zh
+                       else f"one reverse step spans several frames ({self.chunk} particles a "
+                            "frame) to keep the frame rate")
+        if self.phase == "reverse":
+            out.append("质量在 t = 0 时才是最终结果" if zh else "the quality is final only at t = 0")
+        return out
+
+    def data(self) -> dict[str, Any]:
+        m = self.metrics()
+        x = self.particles
+        samples = x[:EXPORTED_SAMPLES]
+        out: dict[str, Any] = {
+            "dim": self.dim, "phase": self.phase, "t": self.now,
+            "reverse_steps_done": self.k, "score": self["score"], "sampler": self["sampler"],
+            "samples": samples[:, 0] if self.dim == 1 else samples,
+            "mode_means": self.mixture.means, "mode_weights_true": self.mixture.weights,
+            "mode_weights_sampled": m["shares"], "mode_mean_error": m["mean_errors"],
+            "mean": m["mean"], "std": m["std"], "mean_true": m["mean_true"],
+            "std_true": m["std_true"], "alpha_1": float(self.schedule.alpha(1.0)),
+        }
+        if self.dim == 1:
+            out["ks"] = m["ks"]
+            out["ks_critical_95"] = ks_critical(len(x))
+        if self["score"] == "learned":
+            out["trained"] = self.trained is not None
+            if self.trained is not None:
+                out["training_loss"] = float(self.trained.losses[-200:].mean())
+        return out
