@@ -8,8 +8,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from calcterm.compute.contours import (
-    clip_segments, grid, log_levels, marching_squares, polyline_segments, quantile_levels,
-    sample_segments, thin_to_dots,
+    DotTrail, grid, log_levels, marching_squares, quantile_levels, sample_segments, thin_to_dots,
 )
 from calcterm.compute.optimizers import BLOWUP, METHODS, NAMES, SCHEDULES, Run, Settings
 from calcterm.compute.surfaces import Surface, make
@@ -25,6 +24,8 @@ STYLE = {  # method -> (colour, marker at the current iterate)
     "adagrad": ("magenta+", "◆"), "rmsprop": ("cyan+", "✚"), "adam": ("green+", "★"),
 }
 CONTOUR_COLOR = "blue"
+K_AXIS = (20, 40, 100, 200, 400, 1000, 2000, 4000)
+"""Lengths of the step axis: it grows in jumps, so its ticks stay round numbers."""
 ARROWS = "→↗↑↖←↙↓↘"
 SURFACES = ("quadratic", "rosenbrock", "himmelblau", "beale", "saddle", "custom")
 FOLLOWS_SURFACE = ("x0", "y0", "eta")
@@ -37,6 +38,11 @@ def _fmt(value: float, spec: str = ".3e") -> str:
     if math.isinf(value):
         return "∞" if value > 0 else "−∞"
     return format(value, spec)
+
+
+def _decade_above(value: float) -> float:
+    """The smallest power of ten ≥ value (value > 0)."""
+    return 10.0 ** math.ceil(math.log10(value))
 
 
 class Descent(Scene):
@@ -159,6 +165,7 @@ class Descent(Scene):
         self.runs = {m: Run(m, start, self.surface.value_at, self.surface.grad_at, self.settings)
                      for m in self.methods}
         self.home = self._home_view()
+        self._trails: dict[tuple, tuple[DotTrail, int]] = {}
         self._contour_cache: dict[tuple, tuple[np.ndarray, np.ndarray, list[tuple[float, float]]]] = {}
 
     def _home_view(self) -> tuple[float, float, float, float]:
@@ -191,9 +198,9 @@ class Descent(Scene):
     def losses(self, method: str) -> np.ndarray:
         """What the loss panel plots for one run (see `loss_kind`)."""
         run = self.runs[method]
-        values = run.values_array()
+        values = run.values
         if self.loss_kind == "gradient norm":
-            path = run.path_array()
+            path = run.path
             with np.errstate(all="ignore"):
                 gx, gy = self.surface.gradient(path[:, 0], path[:, 1])
                 return np.hypot(gx, gy)
@@ -201,7 +208,7 @@ class Descent(Scene):
             return values - (self.surface.f_star if self.loss_kind == "f - f*" else self.lowest_seen())
 
     def lowest_seen(self) -> float:
-        seen = np.concatenate([r.values_array() for r in self.runs.values()])
+        seen = np.concatenate([r.values for r in self.runs.values()])
         seen = seen[np.isfinite(seen)]
         return float(seen.min()) if seen.size else 0.0
 
@@ -242,16 +249,30 @@ class Descent(Scene):
     # --- drawing -----------------------------------------------------------------------
 
     def draw(self, width: int, height: int) -> Figure:
-        side_by_side = width >= 2.2 * height or width >= 70
-        if side_by_side:
-            cw, ch = round(width * 0.6), height
-            layout = dict(rows=1, cols=2, weights=(3, 2))
-        else:
-            cw, ch = width, height // 2
-            layout = dict(rows=2, cols=1)
-        cols, rows = max(cw - 7, 8), max(ch - 5, 4)
+        cols, rows, layout, loss_width = self._layout(width, height)
         view = self._fit_view(cols, rows)
-        return Figure([self._map_panel(view, cols, rows), self._loss_panel(width)], **layout)
+        return Figure([self._map_panel(view, cols, rows), self._loss_panel(loss_width)], **layout)
+
+    def _layout(self, width: int, height: int) -> tuple[int, int, dict, int]:
+        """Map beside the loss panel (2:1 or 3:2) or above it: whichever shows the map largest.
+
+        Returns the map's plotting area in cells (about 7 columns and 5 rows go to ticks,
+        frame and titles), the figure layout and the loss panel's width.
+        """
+        x0, x1, y0, y1 = self.home
+        options = []
+        for share, weights in ((2 / 3, (2, 1)), (0.6, (3, 2))):
+            if width * (1 - share) >= 18:
+                options.append((round(width * share), height, dict(rows=1, cols=2, weights=weights),
+                                width - round(width * share)))
+        options.append((width, height // 2, dict(rows=2, cols=1), width))
+
+        def dots_per_unit(option) -> float:
+            cols, rows = max(option[0] - 7, 8), max(option[1] - 5, 4)
+            return min(2 * cols / (x1 - x0), 4 * rows / (y1 - y0))
+
+        best = max(options, key=dots_per_unit)
+        return max(best[0] - 7, 8), max(best[1] - 5, 4), best[2], best[3]
 
     def _fit_view(self, cols: int, rows: int) -> tuple[float, float, float, float]:
         """Grow the home view in one direction so one unit looks as long across as up."""
@@ -285,18 +306,27 @@ class Descent(Scene):
             self._contour_cache[key] = (px, py, minima)
         return self._contour_cache[key]
 
+    def _trail(self, method: str, view, cols: int, rows: int) -> DotTrail:
+        """The run's path as dots, brought up to date with only its newest steps."""
+        key = (method, view, cols, rows)
+        if key not in self._trails:
+            if len(self._trails) > 4 * len(METHODS):  # many window sizes seen: start afresh
+                self._trails.clear()
+            self._trails[key] = (DotTrail(view, cols, rows), 0)
+        trail, done = self._trails[key]
+        path = self.runs[method].path
+        if done < len(path):
+            trail.extend(path[done:])
+            self._trails[key] = (trail, len(path))
+        return trail
+
     def _map_panel(self, view, cols: int, rows: int) -> Panel:
         title = self.surface.formula
         panel = Panel(title=title, xlabel="x", xlim=view[:2], ylim=view[2:])
         px, py, minima = self._contours(view, cols, rows)
         panel.add(Points(px, py, "", CONTOUR_COLOR, "braille"))
-        dx, dy = (view[1] - view[0]) / (2 * cols), (view[3] - view[2]) / (4 * rows)
         for m in self.methods:
-            run = self.runs[m]
-            color, _ = STYLE[m]
-            segs = clip_segments(polyline_segments(run.path_array()), view)
-            x, y = thin_to_dots(*sample_segments(segs, dx, dy), view, cols, rows)
-            panel.add(Points(x, y, "", color, "braille"))
+            panel.add(Points(*self._trail(m, view, cols, rows).points(), "", STYLE[m][0], "braille"))
         if not self.is_race:
             self._add_arrow(panel, view)
         if minima:
@@ -342,9 +372,9 @@ class Descent(Scene):
         n = sample_count(width // 2)
         curves = {m: self.losses(m) for m in self.methods}
         firsts = [c[0] for c in curves.values() if len(c) and np.isfinite(c[0]) and c[0] > 0]
-        top = 10.0 * max(firsts) if firsts else 10.0
+        top = _decade_above(2.0 * max(firsts) if firsts else 1.0)
         floor = 1e-18 * (max(firsts) if firsts else 1.0)
-        k_max = max(self.t, 10)
+        k_max = next((k for k in K_AXIS if k >= self.t), MAX_STEPS)
         panel.xlim = (0.0, float(k_max))
         if self.L is not None and not self.is_race:
             k = np.unique(np.linspace(0, k_max, n).astype(int))
@@ -358,8 +388,8 @@ class Descent(Scene):
             visible = shown[np.isfinite(shown) & (shown > floor)]
             if visible.size:
                 lowest = min(lowest, float(visible.min()))
-        panel.ylim = (max(lowest / 3, floor), top)
-        return panel
+        panel.ylim = (1.0 / _decade_above(1.0 / max(lowest, floor)), top)  # whole decades:
+        return panel  # the axes stay the same for many frames, so the renderer reuses them
 
     # --- words and numbers out -----------------------------------------------------------
 
@@ -440,7 +470,7 @@ class Descent(Scene):
             "f_star": self.surface.f_star, "loss_kind": self.loss_kind,
             "minima": [list(m) for m in self.surface.minima],
             "optimizers": list(self.methods),
-            "paths": {m: r.path_array().tolist() for m, r in self.runs.items()},
+            "paths": {m: r.path.tolist() for m, r in self.runs.items()},
             "losses": {m: self.losses(m).tolist() for m in self.methods},
             "status": {m: r.status for m, r in self.runs.items()},
             "diverged": {m: r.diverged for m, r in self.runs.items()},

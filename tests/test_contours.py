@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from calcterm.compute.contours import (
-    clip_segments, grid, log_levels, marching_squares, polyline_segments, quantile_levels,
+    DotTrail, clip_segments, grid, log_levels, marching_squares, polyline_segments, quantile_levels,
     sample_segments, thin_to_dots,
 )
 
@@ -105,3 +105,24 @@ def test_polyline_and_thinning():
     assert len(cells) == len(tx) > 390  # at most once each of the 20 × 20 dots (a few stay empty)
     assert np.all((tx >= 0) & (tx <= 1) & (ty >= 0) & (ty <= 1))
     assert len(thin_to_dots(x, y, view, cols=10, rows=5, limit=50)[0]) == 50
+
+
+def test_dot_trail_grown_in_pieces_equals_drawn_at_once():
+    rng = np.random.default_rng(2)
+    path = np.cumsum(rng.normal(0, 0.4, (300, 2)), axis=0)
+    path[150] = [40.0, -3.0]  # one excursion far outside the view
+    view = (-3.0, 3.0, -2.0, 4.0)
+    whole = DotTrail(view, 30, 12)
+    whole.extend(path)
+    pieces = DotTrail(view, 30, 12)
+    for chunk in np.array_split(path, 17):
+        pieces.extend(chunk)
+    assert np.array_equal(whole.hit, pieces.hit) and whole.hit.any()
+    x, y = whole.points()
+    assert np.all((x > view[0]) & (x < view[1]) & (y > view[2]) & (y < view[3]))
+    # every dot the trail marks lies within one dot of the true polyline
+    dense = path[:-1, None] + np.linspace(0, 1, 200)[None, :, None] * (path[1:] - path[:-1])[:, None]
+    dense = dense.reshape(-1, 2)
+    dist = np.min(np.hypot((x[:, None] - dense[None, :, 0]) / whole.dx,
+                           (y[:, None] - dense[None, :, 1]) / whole.dy), axis=1)
+    assert dist.max() < 1.0

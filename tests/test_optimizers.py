@@ -118,7 +118,7 @@ def gd_losses(kappa, angle, x0, eta_times_L, steps):
        phi=st.floats(0.0, 2 * math.pi), radius=st.floats(0.1, 5.0))
 def test_gd_at_one_over_L_contracts_at_least_as_fast_as_the_bound(kappa, angle, phi, radius):
     surface, run = gd_losses(kappa, angle, (radius * math.cos(phi), radius * math.sin(phi)), 1.0, 80)
-    loss = run.values_array() - surface.f_star
+    loss = run.values - surface.f_star
     loss = loss[loss > 1e-250]
     ratios = loss[1:] / loss[:-1]
     bound = 1 - surface.mu / surface.L
@@ -130,8 +130,8 @@ def test_gd_slightly_above_two_over_L_diverges_and_slightly_below_converges():
     with np.errstate(all="raise"):
         surface, run = gd_losses(10.0, 30.0, (-4.0, 3.0), 2.02, 2000)
         assert run.diverged and not run.running
-        assert np.max(np.abs(run.path_array()[-1])) > BLOWUP
-        assert np.all(np.isfinite(run.path_array()))
+        assert np.max(np.abs(run.path[-1])) > BLOWUP
+        assert np.all(np.isfinite(run.path))
         n = len(run.path)
         run.advance()
         assert len(run.path) == n, "a diverged run is not iterated any more"
@@ -145,7 +145,7 @@ def test_overflow_is_divergence_not_a_warning():
         run = Run("gd", (-1.5, 2.5), surface.value_at, surface.grad_at, Settings(eta=1.0))
         for _ in range(10):
             run.advance()
-    assert run.diverged and np.all(np.isfinite(run.path_array()))
+    assert run.diverged and np.all(np.isfinite(run.path))
 
 
 def test_leaving_the_domain_is_named_undefined():

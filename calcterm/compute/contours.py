@@ -163,3 +163,43 @@ def thin_to_dots(x: np.ndarray, y: np.ndarray, view: tuple[float, float, float, 
     if len(first) > limit:
         first = first[np.linspace(0, len(first) - 1, limit).astype(int)]
     return x[first], y[first]
+
+
+class DotTrail:
+    """A growing polyline kept as the set of braille dots it crosses inside a view.
+
+    Each `extend` samples only the new segments, so drawing a path of thousands of steps
+    costs no more per frame than drawing its newest step.
+    """
+
+    def __init__(self, view: tuple[float, float, float, float], cols: int, rows: int) -> None:
+        self.view = view
+        self.nx, self.ny = 2 * max(cols, 1), 4 * max(rows, 1)
+        self.hit = np.zeros((self.ny, self.nx), dtype=bool)
+        self.dx = (view[1] - view[0]) / self.nx
+        self.dy = (view[3] - view[2]) / self.ny
+        self.last: np.ndarray | None = None
+
+    def extend(self, points: np.ndarray) -> None:
+        """Add the polyline through `points` (n, 2), joined to the previous last point."""
+        points = np.asarray(points, dtype=float).reshape(-1, 2)
+        if self.last is not None:
+            points = np.concatenate([self.last[None], points])
+        if len(points) == 0:
+            return
+        self.last = points[-1].copy()
+        if len(points) == 1:
+            x, y = points[:, 0], points[:, 1]
+        else:
+            segs = clip_segments(polyline_segments(points), self.view)
+            x, y = sample_segments(segs, self.dx, self.dy)
+        v = self.view
+        keep = np.isfinite(x) & np.isfinite(y) & (x >= v[0]) & (x <= v[1]) & (y >= v[2]) & (y <= v[3])
+        i = np.minimum(((x[keep] - v[0]) / self.dx).astype(int), self.nx - 1)
+        j = np.minimum(((y[keep] - v[2]) / self.dy).astype(int), self.ny - 1)
+        self.hit[j, i] = True
+
+    def points(self) -> tuple[np.ndarray, np.ndarray]:
+        """The centres of the dots crossed so far."""
+        j, i = np.nonzero(self.hit)
+        return self.view[0] + (i + 0.5) * self.dx, self.view[2] + (j + 0.5) * self.dy

@@ -112,10 +112,30 @@ class Run:
         self.grad = grad
         self.settings = settings
         self.state = start(x0)
-        self.path = [self.state.x.copy()]
+        self._points = np.empty((64, 2))
+        self._values = np.empty(64)
+        self._n = 0
         f0 = self._safe_value(self.state.x)
-        self.values = [f0]
+        self._record(self.state.x, f0)
         self.status = "running" if math.isfinite(f0) else "undefined"
+
+    @property
+    def path(self) -> np.ndarray:
+        """The iterates so far, shape (k + 1, 2) (a view: do not modify)."""
+        return self._points[: self._n]
+
+    @property
+    def values(self) -> np.ndarray:
+        """f at each iterate (a view: do not modify)."""
+        return self._values[: self._n]
+
+    def _record(self, x: np.ndarray, f: float) -> None:
+        if self._n == len(self._values):  # grow by doubling: appending stays cheap
+            self._points = np.concatenate([self._points, np.empty_like(self._points)])
+            self._values = np.concatenate([self._values, np.empty_like(self._values)])
+        self._points[self._n] = x
+        self._values[self._n] = f
+        self._n += 1
 
     def _safe_value(self, x: np.ndarray) -> float:
         with np.errstate(all="ignore"):
@@ -139,20 +159,11 @@ class Run:
                 defined = bool(np.all(np.isfinite(self.grad(self.state.x))))
             self.status = "diverged" if defined else "undefined"
             return
+        f = self._safe_value(x)
+        self._record(x, f)
         if float(np.max(np.abs(x))) > BLOWUP:
             self.status = "diverged"
-            self.path.append(x.copy())
-            self.values.append(self._safe_value(x))
             return
-        f = self._safe_value(x)
         self.state = new
-        self.path.append(x.copy())
-        self.values.append(f)
         if not math.isfinite(f):
             self.status = "undefined"
-
-    def path_array(self) -> np.ndarray:
-        return np.array(self.path)
-
-    def values_array(self) -> np.ndarray:
-        return np.array(self.values)

@@ -73,7 +73,7 @@ def quadratic(kappa: float, angle_deg: float) -> Surface:
         return np.broadcast_to(hess.reshape(2, 2, *([1] * len(shape))), (2, 2, *shape)).copy()
 
     big, small = max(1.0, kappa), min(1.0, kappa)
-    return Surface("quadratic", f"½(u²+{kappa:.3g}v²), axes turned {angle_deg:.0f}°", value,
+    return Surface("quadratic", f"½(u²+{kappa:.3g}v²) turned {angle_deg:.0f}°", value,
                    gradient, (-5.0, 5.0, -5.0, 5.0), (-4.0, 3.0), 1.0 / big, ((0.0, 0.0),), 0.0,
                    hessian=hessian, L=big, mu=small)
 
