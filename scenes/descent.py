@@ -20,10 +20,10 @@ MAX_STEPS = 5000
 ETA_STEP = 10 ** 0.1
 """One key press multiplies η by 10^0.1, so ten presses make a factor of 10."""
 STYLE = {  # method -> (colour, marker at the current iterate)
-    "gd": ("red+", "●"), "momentum": ("orange", "■"), "nesterov": ("yellow", "▲"),
-    "adagrad": ("magenta+", "◆"), "rmsprop": ("cyan+", "✚"), "adam": ("green+", "★"),
+    "gd": ("red+", "●"), "momentum": ("orange", "■"), "nesterov": ("gold", "▲"),
+    "adagrad": ("blue+", "◆"), "rmsprop": ("cyan+", "✚"), "adam": ("green+", "★"),
 }
-CONTOUR_COLOR = "blue"
+CONTOUR_COLOR = "gray"
 K_AXIS = (20, 40, 100, 200, 400, 1000, 2000, 4000)
 """Lengths of the step axis: it grows in jumps, so its ticks stay round numbers."""
 ARROWS = "→↗↑↖←↙↓↘"
@@ -85,7 +85,7 @@ class Descent(Scene):
     explanation = {
         "en": (
             "Each step moves the point against the gradient, x ← x − η∇f(x): straight across the "
-            "contour lines, shown by the arrow −∇f. The right panel plots the gap f(x_k) − f* on a "
+            "contour lines, shown by the arrow −∇f. The loss panel plots the gap f(x_k) − f* on a "
             "log scale, so a straight line there means a fixed factor per step.\n"
             "On the quadratic ½(u² + κv²) the curvatures are μ = 1 and L = κ. With η = 1/L the "
             "theorem for μ-strongly convex, L-smooth functions guarantees f(x_k) − f* ≤ "
@@ -106,7 +106,7 @@ class Descent(Scene):
         ),
         "zh": (
             "每一步都逆着梯度移动：x ← x − η∇f(x)，方向垂直于等高线，即图中箭头 −∇f。"
-            "右图用对数坐标画出差距 f(x_k) − f*，直线表示每步按固定比例缩小。\n"
+            "损失图用对数坐标画出差距 f(x_k) − f*，直线表示每步按固定比例缩小。\n"
             "在二次函数 ½(u² + κv²) 上，曲率 μ = 1，L = κ。对 μ-强凸且 L-光滑的函数，"
             "取 η = 1/L 时有 f(x_k) − f* ≤ (1 − μ/L)^k (f(x_0) − f*)；这个界是在 η = 1/L 下"
             "证明的，并非对任意步长都成立。读数栏把理论界与实测的每步收缩比并列（二次函数上"
@@ -133,12 +133,13 @@ class Descent(Scene):
         super().__init__(values, seed)
 
     def set(self, name: str, value: Any) -> None:
-        """Change one parameter; a new surface (or a typed f) brings its start and η along."""
+        """Change one parameter. Typing f selects the custom surface; moving to another
+        surface brings its suggested start and η along."""
         value = self.param(name).validate(value)
         changes = {name: value}
         if name == "f":
             changes["surface"] = "custom"
-        if "surface" in changes:
+        if changes.get("surface", self["surface"]) != self["surface"]:
             surface = self._surface_for({**self.values, **changes})
             changes.update(self._suggestion(surface))
         for key, new in changes.items():
@@ -376,10 +377,12 @@ class Descent(Scene):
         floor = 1e-18 * (max(firsts) if firsts else 1.0)
         k_max = next((k for k in K_AXIS if k >= self.t), MAX_STEPS)
         panel.xlim = (0.0, float(k_max))
+        lowest = top
         if self.L is not None and not self.is_race:
             k = np.unique(np.linspace(0, k_max, n).astype(int))
-            panel.add(Line(k, self.bound(k), "(1−μ/L)^k bound", "gray"))
-        lowest = top
+            bound = self.bound(k)
+            panel.add(Line(k, bound, "(1−μ/L)^k bound", "gray"))
+            lowest = float(bound[-1]) if bound[-1] > 0 else lowest
         for m, loss in curves.items():
             k = np.unique(np.linspace(0, len(loss) - 1, n).astype(int))
             with np.errstate(invalid="ignore"):

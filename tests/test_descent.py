@@ -94,6 +94,9 @@ def test_typing_f_selects_the_custom_surface():
     scene.set("f", "x^2 + 4*y^2 + x*y")
     assert scene["surface"] == "custom" and scene.loss_kind == "f - min seen"
     assert Descent({"f": "x^4+y^2"})["surface"] == "custom"
+    scene.set("x0", 1.5)
+    scene.set("f", "x^2 + y^2")
+    assert scene["x0"] == 1.5, "editing f on the custom surface keeps the chosen start"
     for _ in range(30):
         scene.step()
     assert any("f* unknown" in n for n in scene.notes())
