@@ -1,0 +1,375 @@
+"""Scene `vanishing`: gradients fading or blowing up on their way down a deep network."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+import numpy as np
+
+from calcterm.compute.activations import ACTIVATIONS, SUP_DERIVATIVE, activate, derivative, saturated
+from calcterm.compute.network import (
+    EXPLODING_ABOVE, INITS, VANISHING_BELOW, Diagnostics, Network, bound_profile, build_network,
+    gain_bounds, log10_product, regime, smooth_target, top_singular_values, train_step,
+)
+from calcterm.params import Choice, Integer, Number, Toggle
+from calcterm.plot import Figure, HLine, Label, Line, Panel, Points, sample_count
+from calcterm.scene import Scene
+
+LANCZOS_SETUP = 30
+"""Lanczos steps for σ_max after a reset: about 6 digits even for 512-wide random layers."""
+LANCZOS_STEP = 3
+"""Warm-started steps per training step: SGD moves the weights little, so few suffice."""
+HEAVY_WEIGHTS = 2 ** 23
+"""Beyond this many weights (64 MB) the net is built in `work()`, in the background."""
+MAX_HISTORY = 5000
+PHI_RANGE = 5.0
+
+REGIME_ZH = {"vanishing": "梯度消失", "stable": "稳定", "exploding": "梯度爆炸"}
+SATURATION_NOTE = {
+    "sigmoid": "σ′ ≤ 0.25", "tanh": "tanh′ ≤ 1", "relu": "ReLU′ ∈ {0, 1}",
+    "linear": "φ′ = 1", "gelu": "GELU′ ≤ 1.13",
+}
+
+
+@dataclass
+class Run:
+    """Everything one training run needs; swapped into the scene in a single assignment."""
+
+    net: Network
+    direction: np.ndarray
+    data_rng: np.random.Generator
+    diag: Diagnostics
+    sigma_max: np.ndarray
+    ritz: np.ndarray
+    losses: list[float]
+    initial_regime: str
+    stopped: bool = False
+
+
+def _fmt(value: float, spec: str = ".3e") -> str:
+    if math.isnan(value):
+        return "undefined"
+    if math.isinf(value):
+        return "overflow" if value > 0 else "−overflow"
+    return format(value, spec)
+
+
+def _pow10(exponent: float) -> str:
+    """10^exponent as text even when the number itself is beyond float range."""
+    if not math.isfinite(exponent):
+        return "0" if exponent < 0 else "overflow"
+    mantissa_exp = math.floor(exponent)
+    return f"{10 ** (exponent - mantissa_exp):.2f}e{mantissa_exp:+d}"
+
+
+def _positive(values: np.ndarray) -> np.ndarray:
+    values = np.asarray(values, dtype=float)
+    return values[np.isfinite(values) & (values > 0)]
+
+
+class Vanishing(Scene):
+    id = "vanishing"
+    title = "Vanishing and exploding gradients"
+    title_zh = "梯度消失与梯度爆炸"
+    section = "Part 3 §1.1, §1.3, §2.1–2.4"
+    order = 50
+    min_plot = (64, 16)
+    heaviest = {"depth": 200, "width": 512, "batch": 128, "activation": "gelu",
+                "residual": True, "layernorm": True}
+    params = (
+        Integer("depth", 20, "number of hidden layers L", "隐藏层数 L", lo=1, hi=200),
+        Integer("width", 64, "units per layer n (every layer is n × n)", "每层单元数 n（每层为 n × n）",
+                lo=4, hi=512, step=4),
+        Choice("activation", "sigmoid", "the nonlinearity φ", "激活函数 φ", choices=ACTIVATIONS),
+        Choice("init", "xavier", "weight scale: normal N(0, σ²), Xavier N(0, 2/(n_in+n_out)), "
+               "He N(0, 2/n_in)", "权重尺度：normal N(0, σ²)，Xavier N(0, 2/(n_in+n_out))，He N(0, 2/n_in)",
+               choices=INITS),
+        Number("sigma", 0.125, "weight std σ when init = normal; σ√n is each layer's gain",
+               "init = normal 时的权重标准差 σ；σ√n 是每层的增益", lo=2.0 ** -10, hi=16.0,
+               step=2.0, log=True),
+        Toggle("residual", False, "skip connections h⁽ᵏ⁾ = h⁽ᵏ⁻¹⁾ + φ(W⁽ᵏ⁾h⁽ᵏ⁻¹⁾ + b⁽ᵏ⁾)/√L",
+               "残差连接 h⁽ᵏ⁾ = h⁽ᵏ⁻¹⁾ + φ(W⁽ᵏ⁾h⁽ᵏ⁻¹⁾ + b⁽ᵏ⁾)/√L"),
+        Toggle("layernorm", False, "normalise each layer's input over its units (pre-norm)",
+               "对每层输入在单元维度上做归一化（前置归一化）"),
+        Integer("batch", 32, "examples per SGD step", "每步 SGD 的样本数", lo=2, hi=128, step=2),
+        Number("lr", 0.01, "SGD learning rate η", "SGD 学习率 η", lo=1e-4, hi=10.0,
+               step=10 ** 0.25, log=True),
+    )
+    explanation = {
+        "en": (
+            "Backpropagation multiplies the gradient by one Jacobian per layer on its way down: "
+            "g⁽ᵏ⁻¹⁾ = W⁽ᵏ⁾ᵀ(φ′(z⁽ᵏ⁾) ⊙ g⁽ᵏ⁾), where g⁽ᵏ⁾ = ∂L/∂h⁽ᵏ⁾. So ‖g⁽ᵏ⁻¹⁾‖ ≤ σ_max(W⁽ᵏ⁾)·sup|φ′|·‖g⁽ᵏ⁾‖ "
+            "and, over L layers, ‖g⁽⁰⁾‖ ≤ ‖g⁽ᴸ⁾‖·∏σ_max·(sup|φ′|)ᴸ. This product is an upper bound, "
+            "not an estimate: gains below 1 force the gradient to vanish exponentially, but gains "
+            "above 1 only allow it to grow. Compare the blue measured curve with the gray "
+            "bound in the top-left panel. "
+            "Sigmoid's slope is at most 1/4, so even with Xavier weights (variance 1/n here, so a "
+            "typical vector keeps its length through W) the gradient loses a factor of four or "
+            "more per layer: the early layers barely learn. "
+            "ReLU with He init (variance 2/n, making up for the half of units that are off) "
+            "keeps both the activation spread and the gradient level, but a unit that is never "
+            "active gets no gradient at all (the dead ReLUs are counted). Residual connections add "
+            "the identity to every Jacobian, a straight path for the gradient; layer "
+            "normalisation divides out the scale of the activations. A large σ makes σ√n > 1 "
+            "and the gradient explodes, until float64 overflows and training stops. "
+            "Backpropagation is reverse-mode automatic differentiation: one backward pass gives "
+            "one vector–Jacobian product, the whole gradient of the scalar loss; forward mode "
+            "would give one Jacobian–vector product, one direction, per pass. The regime is "
+            "read from ‖g⁽⁰⁾‖/‖g⁽ᴸ⁾‖: below 1e-2 vanishing, above 1e2 exploding."
+        ),
+        "zh": (
+            "反向传播时梯度每经过一层就乘上一个雅可比矩阵：g⁽ᵏ⁻¹⁾ = W⁽ᵏ⁾ᵀ(φ′(z⁽ᵏ⁾) ⊙ g⁽ᵏ⁾)，其中 "
+            "g⁽ᵏ⁾ = ∂L/∂h⁽ᵏ⁾。因此 ‖g⁽ᵏ⁻¹⁾‖ ≤ σ_max(W⁽ᵏ⁾)·sup|φ′|·‖g⁽ᵏ⁾‖，经过 L 层后 "
+            "‖g⁽⁰⁾‖ ≤ ‖g⁽ᴸ⁾‖·∏σ_max·(sup|φ′|)ᴸ。这个乘积是上界而非估计：每层增益都小于 1 时梯度必然"
+            "指数衰减，但增益大于 1 只是允许梯度增长。请在左上图比较蓝色的实测曲线与灰色的上界。"
+            "Sigmoid 的导数至多为 1/4，所以即使用 Xavier 初始化（它让 tanh 网络每层的增益接近 1），"
+            "每层仍损失约四倍：前面几层几乎学不动。ReLU 配合 He 初始化（方差 2/n，补偿一半单元不激活）"
+            "能同时保持激活的离散程度和梯度的大小，但从不激活的单元完全得不到梯度（读数中统计了"
+            "“死亡 ReLU”）。残差连接给每个雅可比矩阵加上单位矩阵，为梯度提供一条直通路径；层归一化"
+            "则消去激活值的尺度。σ 很大时 σ√n > 1，梯度爆炸，直到 float64 溢出、训练停止。"
+            "反向传播就是反向模式自动微分：一次反向传播得到一个向量–雅可比乘积，即标量损失的完整梯度；"
+            "前向模式每次只得到一个雅可比–向量乘积（一个方向）。判定规则：‖g⁽⁰⁾‖/‖g⁽ᴸ⁾‖ 小于 1e-2 为"
+            "梯度消失，大于 1e2 为梯度爆炸。"
+        ),
+    }
+
+    def setup(self) -> None:
+        self.generation = getattr(self, "generation", 0) + 1
+        self.run: Run | None = None
+        self.phi_x = np.linspace(-PHI_RANGE, PHI_RANGE, 241)
+        name = self["activation"]
+        self.phi = activate(name, self.phi_x)
+        self.dphi = derivative(name, self.phi_x)
+        self.flat = saturated(name, self.phi_x)
+        if not self.heavy:
+            for _ in self._prepare():
+                pass
+
+    @property
+    def heavy(self) -> bool:
+        return self["depth"] * self["width"] ** 2 > HEAVY_WEIGHTS
+
+    def work(self) -> Iterator[float] | None:
+        return self._prepare() if self.run is None else None
+
+    def _prepare(self) -> Iterator[float]:
+        """Build the net, find every σ_max, measure the first batch; assign it all at once."""
+        generation = self.generation
+        width = self["width"]
+        net = build_network(np.random.default_rng([self.seed, 0]), self["depth"], width,
+                            self["activation"], self["init"], self["sigma"], self["residual"],
+                            self["layernorm"])
+        yield 0.4
+        start = np.random.default_rng([self.seed, 2]).standard_normal((self["depth"], width))
+        sigma_max, ritz = top_singular_values(net.W, start, LANCZOS_SETUP)
+        yield 0.85
+        data_rng = np.random.default_rng([self.seed, 1])
+        direction = data_rng.standard_normal(width)
+        direction /= np.linalg.norm(direction)
+        x, y = self._batch(data_rng, direction)
+        diag = train_step(net, x, y, lr=0.0)
+        run = Run(net, direction, data_rng, diag, sigma_max, ritz, [diag.loss],
+                  regime(diag.grad_h), stopped=not diag.finite)
+        if generation == self.generation:
+            self.run = run
+        yield 1.0
+
+    def _batch(self, rng: np.random.Generator, direction: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        x = rng.standard_normal((self["batch"], self["width"]))
+        return x, smooth_target(x, direction)
+
+    def step(self) -> None:
+        if self.run is not None and not self.run.stopped:  # overflow stops the clock
+            super().step()
+
+    def advance(self) -> None:
+        """One plain SGD step on a fresh minibatch; shows the gradients that step used."""
+        run = self.run
+        run.sigma_max, run.ritz = top_singular_values(run.net.W, run.ritz, LANCZOS_STEP)
+        x, y = self._batch(run.data_rng, run.direction)
+        run.diag = train_step(run.net, x, y, self["lr"])
+        run.losses.append(run.diag.loss)
+        del run.losses[:-MAX_HISTORY]
+        run.stopped = not run.diag.finite
+
+    # --- what the picture is made of -------------------------------------------------------
+
+    @property
+    def ratio(self) -> float:
+        g = self.run.diag.grad_h
+        with np.errstate(all="ignore"):
+            return float(g[0] / g[-1])
+
+    @property
+    def regime(self) -> str:
+        return regime(self.run.diag.grad_h)
+
+    def gains(self) -> np.ndarray | None:
+        """Per-layer bound on the gradient's growth, or None where none holds (layer norm)."""
+        if self["layernorm"]:
+            return None
+        scale = self.run.net.branch_scale if self["residual"] else None
+        return gain_bounds(self.run.sigma_max, self["activation"], scale)
+
+    def draw(self, width: int, height: int) -> Figure:
+        if self.run is None:
+            note = Panel(title="building the network…", xlim=(0, 1), ylim=(0, 1))
+            note.add(Label(0.05, 0.5, f"{self['depth']} layers × {self['width']}² weights"))
+            return Figure([note])
+        left = width * 3 // 5
+        return Figure([self._gradient_panel(), self._phi_panel(width - left),
+                       self._spread_panel(), self._loss_panel(width - left)],
+                      rows=2, cols=2, weights=(3, 2))
+
+    def _gradient_panel(self) -> Panel:
+        d = self.run.diag
+        depth = len(d.grad_W)
+        k = np.arange(depth + 1, dtype=float)
+        top = float(d.grad_h[-1])
+        article = bound_profile(top, self.run.sigma_max)
+        gains = self.gains()
+        measured = np.concatenate([_positive(d.grad_h), _positive(d.grad_W)])
+        panel = Panel(title=f"‖∂L/∂h⁽ᵏ⁾‖ by layer k: {self.regime}", xlabel="layer k",
+                      yscale="log", xlim=(0, max(depth, 1)))
+        if measured.size:
+            lo, hi = float(measured.min()), float(measured.max())
+            span = max(1.0, math.log10(hi / lo))
+            bounds = _positive(article if gains is None else bound_profile(top, gains))
+            ceiling = float(bounds.max()) if bounds.size else hi
+            panel.ylim = (lo / 3, max(3 * hi, min(ceiling, hi * 10 ** span)))
+        if gains is not None and not np.allclose(gains, self.run.sigma_max):
+            panel.add(Line(k, bound_profile(top, gains), "bound", "red"))
+        label = "∏σmax (article)" if gains is None else "∏σmax"
+        panel.add(Line(k, article, label, "gray"),
+                  Line(k[1:], d.grad_W, "‖∂L/∂W⁽ᵏ⁾‖", "orange"),
+                  Line(k, d.grad_h, "‖∂L/∂h⁽ᵏ⁾‖", "blue+"))
+        if depth <= 40:
+            panel.add(Points(k, d.grad_h, "", "blue+", "dot"))
+        return panel
+
+    def _spread_panel(self) -> Panel:
+        d = self.run.diag
+        k = np.arange(len(d.act_std), dtype=float)
+        panel = Panel(title="activation spread std(h⁽ᵏ⁾)", xlabel="layer k", yscale="log",
+                      xlim=(0, max(len(k) - 1, 1)))
+        spread = _positive(d.act_std)
+        if spread.size:
+            lo, hi = float(spread.min()), float(spread.max())
+            panel.ylim = (min(lo / 2, hi / 20), max(2 * hi, lo * 20))
+        return panel.add(Line(k, d.act_std, "", "green"))
+
+    def _phi_panel(self, width: int) -> Panel:
+        name = self["activation"]
+        sup = SUP_DERIVATIVE[name]
+        panel = Panel(title=f"φ = {name}, φ′ ({SATURATION_NOTE[name]})", xlabel="z",
+                      xlim=(-PHI_RANGE, PHI_RANGE))
+        lo = min(float(self.phi.min()), float(self.dphi.min()), -0.2)
+        hi = max(min(float(self.phi.max()), 2.5), sup) + 0.2
+        panel.ylim = (lo, hi)
+        step = max(1, len(self.phi_x) // sample_count(width))
+        xs = self.phi_x[::step]
+        panel.add(Line(xs, self.phi[::step], "φ", "cyan"),
+                  Line(xs, self.dphi[::step], "φ′", "magenta"))
+        flat = self.flat
+        if flat.any():
+            panel.add(Points(self.phi_x[flat], self.dphi[flat], "flat", "red", "dot"))
+        return panel.add(HLine(sup, "gray"))
+
+    def _loss_panel(self, width: int) -> Panel:
+        losses = np.asarray(self.run.losses, dtype=float)
+        steps = np.arange(len(losses), dtype=float) + (self.t + 1 - len(losses))
+        stride = max(1, len(losses) // sample_count(width))
+        finite = _positive(losses)
+        wide = finite.size > 0 and float(finite.max()) > 30 * float(finite.min())
+        panel = Panel(title="minibatch loss", xlabel="SGD step", yscale="log" if wide else "linear")
+        if len(losses) == 1:
+            panel.xlim = (0, 1)
+        return panel.add(Line(steps[::stride], losses[::stride], "", "yellow"),
+                         Points(steps[-1:], losses[-1:], "", "yellow", "●"))
+
+    # --- numbers ----------------------------------------------------------------------
+
+    def readout(self) -> dict[str, str]:
+        if self.run is None:
+            return {"status": "building the network…"}
+        d = self.run.diag
+        units = d.dead.size * self["width"]
+        out = {
+            "regime": self.regime,
+            "‖g⁰‖/‖gᴸ‖": _fmt(self.ratio),
+            "‖∂L/∂h⁽⁰⁾‖": _fmt(float(d.grad_h[0])),
+            "‖∂L/∂h⁽ᴸ⁾‖": _fmt(float(d.grad_h[-1])),
+            "∏ σmax": _pow10(log10_product(self.run.sigma_max)),
+            "loss": _fmt(d.loss, ".4g"),
+            "dead ReLUs": (f"{int(d.dead.sum())} / {units}" if self["activation"] == "relu"
+                           else "— (ReLU only)"),
+            "saturated": f"{100 * d.saturated:.1f}% of z",
+        }
+        if d.overflow_layer is not None:
+            out["overflow at"] = f"h⁽{d.overflow_layer}⁾"
+        return out
+
+    def notes(self, lang: str = "en") -> list[str]:
+        if self.run is None:
+            return []
+        zh = lang == "zh"
+        d = self.run.diag
+        out = []
+        if self.run.stopped:
+            where = f"h⁽{d.overflow_layer}⁾" if d.overflow_layer is not None else "the gradient"
+            out.append(f"梯度爆炸：{where} 超出 float64 范围，训练已停止" if zh else
+                       f"exploding: {where} overflowed float64; training stopped")
+            if self.t > 0 and self.run.initial_regime != "exploding":
+                out.append("初始时梯度并未爆炸：是 SGD 发散了，η 对这个网络太大" if zh else
+                           "the gradients did not explode at step 0: SGD diverged, η is too "
+                           "large for this net")
+        elif self.regime == "vanishing":
+            out.append(f"梯度消失：第一层的梯度只有最后一层的 {_fmt(self.ratio, '.1e')} 倍" if zh else
+                       f"vanishing: layer 1 gets {_fmt(self.ratio, '.1e')} of the top layer's gradient")
+        elif self.regime == "exploding":
+            out.append(f"梯度爆炸：第一层的梯度是最后一层的 {_fmt(self.ratio, '.1e')} 倍" if zh else
+                       f"exploding: layer 1 gets {_fmt(self.ratio, '.1e')}× the top layer's gradient")
+        if self["layernorm"]:
+            out.append("有层归一化时 ∏σmax 不再是上界（LN 的雅可比含 1/std）" if zh else
+                       "with layer norm ∏σmax is no bound: LN's Jacobian scales by 1/std")
+        elif self["residual"]:
+            out.append("残差：上界变为 ∏(1 + sup|φ′|·σmax/√L)" if zh else
+                       "residual: the bound becomes ∏(1 + sup|φ′|·σmax/√L)")
+        if self["activation"] == "relu" and d.dead.sum():
+            out.append(f"{int(d.dead.sum())} 个 ReLU 单元在整个批次上都不激活，得不到梯度" if zh else
+                       f"{int(d.dead.sum())} ReLU units are off for the whole batch: no gradient")
+        return out
+
+    def data(self) -> dict[str, Any]:
+        if self.run is None:
+            return {"status": "building"}
+        d, run = self.run.diag, self.run
+        gains = self.gains()
+        log_product = log10_product(run.sigma_max)
+        return {
+            "grad_norms": d.grad_h,
+            "grad_norms_index": "grad_norms[k] = ‖∂L/∂h⁽ᵏ⁾‖ (Frobenius over the batch), k = 0…depth",
+            "weight_grad_norms": d.grad_W,
+            "bias_grad_norms": d.grad_b,
+            "activation_std": d.act_std,
+            "sigma_max": run.sigma_max,
+            "sigma_max_product": 10.0 ** log_product if log_product < 308 else math.inf,
+            "log10_sigma_max_product": log_product,
+            "gradient_bound": None if gains is None else bound_profile(float(d.grad_h[-1]), gains),
+            "sup_abs_derivative": SUP_DERIVATIVE[self["activation"]],
+            "regime": self.regime,
+            "gradient_ratio": self.ratio,
+            "thresholds": {"vanishing_below": VANISHING_BELOW, "exploding_above": EXPLODING_ABOVE},
+            "dead_units": int(d.dead.sum()),
+            "dead_units_per_layer": d.dead,
+            "saturated_share": d.saturated,
+            "loss": d.loss,
+            "loss_history": run.losses,
+            "overflow_layer": d.overflow_layer,
+            "training_stopped": run.stopped,
+            "initial_regime": run.initial_regime,
+            "sigma_max_method": f"Lanczos on WᵀW, {LANCZOS_SETUP} steps after reset, "
+                                f"{LANCZOS_STEP} warm-started steps per SGD step",
+        }
