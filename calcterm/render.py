@@ -216,6 +216,28 @@ def _frame(width: int, height: int, title: str, xlabel: str, ylabel: str, xscale
     return canvas, Axes(x0, x1, y0, y1, left + 1, top + 1, right - left - 1, bottom - top - 1)
 
 
+def _clip_segments(x0, y0, x1, y1, width: float, height: float):
+    """Liang–Barsky: cut each segment to the dot grid [-1, width] × [-1, height].
+
+    Segments wholly outside vanish; the rest keep their direction, so a line that leaves
+    the view is drawn up to the frame, not bent along it.
+    """
+    ddx, ddy = x1 - x0, y1 - y0
+    t0 = np.zeros_like(x0)
+    t1 = np.ones_like(x0)
+    keep = np.ones(x0.shape, dtype=bool)
+    for p, q in ((-ddx, x0 + 1), (ddx, width - x0), (-ddy, y0 + 1), (ddy, height - y0)):
+        parallel = p == 0
+        keep &= ~(parallel & (q < 0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.where(parallel, 0.0, q / np.where(parallel, 1.0, p))
+        t0 = np.where(~parallel & (p < 0), np.maximum(t0, r), t0)
+        t1 = np.where(~parallel & (p > 0), np.minimum(t1, r), t1)
+    keep &= t0 <= t1
+    x0, y0, ddx, ddy, t0, t1 = x0[keep], y0[keep], ddx[keep], ddy[keep], t0[keep], t1[keep]
+    return x0 + t0 * ddx, y0 + t0 * ddy, x0 + t1 * ddx, y0 + t1 * ddy
+
+
 class _Plotter:
     """Rasterises one panel's series into its frame's interior."""
 
@@ -255,10 +277,8 @@ class _Plotter:
         finite = np.isfinite(dx) & np.isfinite(dy)
         a, b = slice(None, -1), slice(1, None)
         ok = finite[a] & finite[b]
-        x0, y0, x1, y1 = dx[a][ok], dy[a][ok], dx[b][ok], dy[b][ok]
-        limit = 4.0 * (self.axes.cols + self.axes.rows)
-        x0, x1 = np.clip(x0, -limit, limit), np.clip(x1, -limit, limit)
-        y0, y1 = np.clip(y0, -limit, limit), np.clip(y1, -limit, limit)
+        x0, y0, x1, y1 = _clip_segments(dx[a][ok], dy[a][ok], dx[b][ok], dy[b][ok],
+                                        2 * self.axes.cols, 4 * self.axes.rows)
         n = np.ceil(np.maximum(np.abs(x1 - x0), np.abs(y1 - y0))).astype(np.intp) + 1
         seg = np.repeat(np.arange(n.size), n)
         frac = (np.arange(seg.size) - np.repeat(np.cumsum(n) - n, n)) / np.repeat(np.maximum(n - 1, 1), n)

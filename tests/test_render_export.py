@@ -98,3 +98,12 @@ def test_bars_fill_from_zero():
     cells = interior(panel, 40, 12)
     filled = [sum(c != " " for c in row) for row in cells]
     assert filled[0] > 0 and filled[-1] > filled[0]  # only the taller bar reaches the top
+
+
+def test_lines_leaving_the_view_keep_their_direction():
+    """A steep line clipped at the top must not be bent along the frame."""
+    panel = Panel(xlim=(0, 1), ylim=(0, 1)).add(Line(np.array([0.0, 1.0]), np.array([0.0, 100.0])))
+    cells = interior(panel)
+    assert all(c == " " for row in cells for c in row[2:]), "drawn along the top edge"
+    far = Panel(xlim=(0, 1), ylim=(0, 1)).add(Line(np.array([5.0, 6.0]), np.array([5.0, -9.0])))
+    assert all(c == " " for row in interior(far) for c in row)
