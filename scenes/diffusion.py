@@ -18,7 +18,7 @@ from calcterm.compute.diffusion import (
 )
 from calcterm.compute.score_net import ScoreNet, TrainResult, init_net, train
 from calcterm.params import Choice, Expression, Integer, Number, ParamError, Toggle
-from calcterm.plot import Bars, Figure, HLine, Line, Panel, Points, VLine, sample_count
+from calcterm.plot import Bars, Figure, HLine, Label, Line, Panel, Points, VLine, sample_count
 from calcterm.scene import Scene
 
 FORWARD_FRAMES = 40
@@ -27,7 +27,7 @@ REVERSE_FRAMES = 100
 """Ticks the reverse run aims for; more when the particle budget below forces it."""
 TICK_BUDGET = 4_000_000
 """Work allowed per tick, in rough nanoseconds of particle-steps (see `_cost`)."""
-PATHS = 12
+PATHS = 4
 SHOWN_POINTS = 2500
 EXPORTED_SAMPLES = 2000
 ARROW_GLYPHS = "→↗↑↖←↙↓↘"
@@ -43,6 +43,12 @@ PRESETS = {
     "ring of 8": RING,
     "2-D uneven": "-2, -1 @ 0.2; 2, -1 @ 0.5; 0, 2 @ 0.3",
 }
+
+
+def _ladder(value: float) -> float:
+    """The next of 1, 2, 5 × 10^k at or above value: axis limits that rarely change."""
+    k = math.floor(math.log10(value))
+    return next(m * 10.0 ** k for m in (1, 2, 5, 10) if m * 10.0 ** k >= value)
 
 
 class Modes(Expression):
@@ -158,9 +164,12 @@ class Diffusion(Scene):
         hi = np.maximum(m.max(axis=0) + 3 * s, 3.2)
         self.lo, self.hi = lo, hi
         if self.dim == 1:
-            self.edges = np.linspace(lo[0], hi[0], 49)
+            self.edges = np.linspace(lo[0], hi[0], 61)
             self.xs = np.linspace(lo[0], hi[0], 240)
             self.data_density = self.mixture.density(self.xs[:, None])
+            peaks = [self.mixture.noised(self.schedule, t).density(self.xs[:, None]).max()
+                     for t in np.linspace(0.0, 1.0, 21)]
+            self.density_top = 1.15 * float(max(peaks))
 
     def _setup_score(self) -> None:
         self._trained: tuple[int, TrainResult] | None = None
@@ -337,37 +346,39 @@ class Diffusion(Scene):
         xlim = (float(self.lo[0]), float(self.hi[0]))
         x = self.particles[:, 0]
         counts, _ = np.histogram(x, self.edges)
-        widths = np.diff(self.edges)
-        heights = counts / max(len(x), 1) / widths
-        centres = (self.edges[1:] + self.edges[:-1]) / 2
+        heights = counts / max(len(x), 1) / np.diff(self.edges)
         p_t = noised.density(self.xs[:, None])
-        hist = Panel(title=f"{self._phase_label()}  t = {t:.3f}: particles vs p_t", xlabel="x",
-                     xlim=xlim, ylim=(0.0, 1.15 * float(max(p_t.max(), self.data_density.max()))))
-        hist.add(Bars(centres, heights, "particles", "blue", width=1.0),
+        hist = Panel(title="particles vs the exact p_t", xlabel="x", xlim=xlim,
+                     ylim=(0.0, self.density_top))
+        step_x = np.repeat(self.edges, 2)
+        step_y = np.r_[0.0, np.repeat(heights, 2), 0.0]
+        hist.add(Line(step_x, step_y, "particles", "blue"),
                  Line(self.xs, self.data_density, "data p₀", "gray"),
                  Line(self.xs, p_t, "exact p_t", "green"))
 
-        paths = Panel(title="paths: forward → noise, reverse ← back", xlabel="t", xlim=(0.0, 1.0),
+        paths = Panel(title="sample paths", xlabel="t", xlim=(0.0, 1.0),
                       ylim=xlim)
         for records, color in ((self.fwd_paths, "gray"), (self.rev_paths, "blue+")):
             if len(records) > 1:
                 ts = np.array([r[0] for r in records])
                 xs = np.array([r[1] for r in records])
-                keep = np.unique(np.linspace(0, len(ts) - 1, sample_count(width // 2)).astype(int))
+                keep = np.unique(np.linspace(0, len(ts) - 1, sample_count(width // 4)).astype(int))
                 for i in range(xs.shape[1]):
                     paths.add(Line(ts[keep], xs[keep, i], "", color))
         paths.add(VLine(t, "red"))
+        hist.add(self._clock_label(xlim, hist.ylim, width // 2))
 
-        sigma = float(self.schedule.sigma(t)) if t > 0 else 0.0
+        t_score = max(t, float(self.times[-2]))  # at t = 0 show the last score the sampler used
+        at = self.mixture.noised(self.schedule, t_score)
+        sigma = float(self.schedule.sigma(t_score))
         xs = self.xs[:: max(1, len(self.xs) // sample_count(width // 2))]
-        score_panel = Panel(title="σ_t·∇log p_t (= −predicted noise)", xlabel="x", xlim=xlim,
+        score_panel = Panel(title="σ_t·∇log p_t = −E[ε|x]", xlabel="x", xlim=xlim,
                             ylim=(-3.5, 3.5))
-        score_panel.add(HLine(0.0, "gray"))
-        if sigma > 0:
-            score_panel.add(Line(xs, sigma * noised.score(xs[:, None])[:, 0], "exact", "green"))
-            if self.trained is not None:
-                learned = sigma * self.trained.net.score(xs[:, None], t)[:, 0]
-                score_panel.add(Line(xs, learned, "learned", "orange"))
+        score_panel.add(HLine(0.0, "gray"),
+                        Line(xs, sigma * at.score(xs[:, None])[:, 0], "exact", "green"))
+        if self.trained is not None:
+            learned = sigma * self.trained.net.score(xs[:, None], t_score)[:, 0]
+            score_panel.add(Line(xs, learned, "learned", "orange"))
 
         quality = Panel(title="KS distance to p_t", xlabel="t", xlim=(0.0, 1.0))
         top = 0.05
@@ -377,7 +388,7 @@ class Diffusion(Scene):
             if hist_t.size:
                 quality.add(Points(hist_t, hist_ks, phase, color, "dot"))
                 top = max(top, float(hist_ks.max()))
-        quality.ylim = (0.0, 1.1 * top)
+        quality.ylim = (0.0, _ladder(1.1 * top))
         quality.add(HLine(ks_critical(len(x)), "red"))
         return Figure([hist, paths, score_panel, quality], rows=2, cols=2)
 
@@ -387,18 +398,32 @@ class Diffusion(Scene):
         xlim, ylim = self._square_limits(width * 3 // 5, height)
         x = self.particles
         shown = x[:: max(1, len(x) // SHOWN_POINTS)]
-        cloud = Panel(title=f"{self._phase_label()}  t = {t:.3f}", xlim=xlim, ylim=ylim)
+        cloud = Panel(title="particles and the score field", xlim=xlim, ylim=ylim)
         cloud.add(*self._arrows(t, xlim, ylim))
         cloud.add(Points(shown[:, 0], shown[:, 1], "particles", "blue", "braille"),
                   Points(noised.means[:, 0], noised.means[:, 1], "modes·α_t", "red", "x"))
 
         k = np.arange(len(self.mixture.weights))
         shares = self.metrics()["shares"]
-        bars = Panel(title="share nearest each mode", xlabel="mode",
-                     xlim=(-0.7, len(k) - 0.3), ylim=(0.0, 1.2 * max(shares.max(), self.mixture.weights.max())))
+        top = max(float(shares.max()), float(self.mixture.weights.max()))
+        top = _ladder(1.1 * top)
+        bars = Panel(title="share nearest each mode", xlabel="mode", xlim=(-0.7, len(k) - 0.3),
+                     ylim=(0.0, 1.2 * top))
         bars.add(Bars(k - 0.2, self.mixture.weights, "true", "gray", width=0.35),
-                 Bars(k + 0.2, shares, "sampled", "blue", width=0.35))
+                 Bars(k + 0.2, shares, "sampled", "blue", width=0.35),
+                 *(Label(float(i) - 0.1, float(max(w, f)) + 0.08 * top, str(i + 1), "default")
+                   for i, w, f in zip(k, self.mixture.weights, shares)))
+        cloud.add(self._clock_label(xlim, ylim, width * 3 // 5))
         return Figure([cloud, bars], rows=1, cols=2, weights=(3, 2))
+
+    def _clock_label(self, xlim: tuple[float, float], ylim: tuple[float, float],
+                     columns: int) -> Label:
+        """Phase and time as text in the panel's top right (the cached axes stay valid)."""
+        short = {"forward noising": "forward", "reverse SDE": "SDE", "flow ODE": "ODE"}
+        text = f"{short.get(self._phase_label(), self._phase_label())} t={self.now:.3f}"
+        cell = (xlim[1] - xlim[0]) / max(columns - 8, 8)  # less the y tick labels
+        x = max(xlim[0], xlim[1] - (len(text) + 1) * cell)
+        return Label(x, ylim[0] + 0.97 * (ylim[1] - ylim[0]), text, "default")
 
     def _square_limits(self, width: int, height: int) -> tuple[tuple[float, float], tuple[float, float]]:
         """Limits that keep circles round: a cell is about twice as tall as it is wide."""
@@ -450,8 +475,14 @@ class Diffusion(Scene):
         if m["ks"] is not None:
             out["KS vs p_t"] = f"{m['ks']:.4f}"
             out["KS 95% noise"] = f"{ks_critical(len(self.particles)):.4f}"
-        out["mean"] = self._vector(m["mean"]) + f" (true {self._vector(m['mean_true'])})"
-        out["std"] = self._vector(m["std"]) + f" (true {self._vector(m['std_true'])})"
+        if self.dim == 1:
+            out["mean"] = f"{m['mean'][0]:.3f} (true {m['mean_true'][0]:.3f})"
+            out["std"] = f"{m['std'][0]:.3f} (true {m['std_true'][0]:.3f})"
+        else:
+            out["mean"] = self._vector(m["mean"])
+            out["true mean"] = self._vector(m["mean_true"])
+            out["std"] = self._vector(m["std"])
+            out["true std"] = self._vector(m["std_true"])
         gap = np.abs(m["shares"] - self.mixture.weights)
         if len(gap) <= 3:
             out["mode shares"] = " ".join(f"{s:.2f}" for s in m["shares"])

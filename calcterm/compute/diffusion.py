@@ -204,11 +204,12 @@ def ks_critical(n: int, level: float = 0.05) -> float:
 def nearest_mode_stats(samples: np.ndarray, means: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The share of samples nearest each mode, and the distance from each mode to the mean
     of its samples (nan for a mode no sample chose)."""
-    d2 = ((samples[:, None, :] - means[None, :, :]) ** 2).sum(axis=2)
-    nearest = d2.argmin(axis=1)
-    counts = np.bincount(nearest, minlength=len(means))
-    sums = np.zeros_like(means)
-    np.add.at(sums, nearest, samples)
+    k = len(means)
+    d2 = sum((samples[None, :, j] - means[:, j, None]) ** 2 for j in range(means.shape[1]))
+    nearest = d2.argmin(axis=0)
+    counts = np.bincount(nearest, minlength=k)
+    sums = np.stack([np.bincount(nearest, samples[:, j], minlength=k)
+                     for j in range(means.shape[1])], axis=1)
     errors = np.full(len(means), np.nan)
     hit = counts > 0
     errors[hit] = np.linalg.norm(sums[hit] / counts[hit, None] - means[hit], axis=1)
