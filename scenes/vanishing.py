@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 import numpy as np
 
@@ -28,8 +29,8 @@ PHI_RANGE = 5.0
 
 REGIME_ZH = {"vanishing": "梯度消失", "stable": "稳定", "exploding": "梯度爆炸"}
 SATURATION_NOTE = {
-    "sigmoid": "σ′ ≤ 0.25", "tanh": "tanh′ ≤ 1", "relu": "ReLU′ ∈ {0, 1}",
-    "linear": "φ′ = 1", "gelu": "GELU′ ≤ 1.13",
+    "sigmoid": "σ' ≤ 0.25", "tanh": "tanh' ≤ 1", "relu": "ReLU' ∈ {0, 1}",
+    "linear": "φ' = 1", "gelu": "GELU' ≤ 1.13",
 }
 
 
@@ -50,7 +51,7 @@ class Run:
 
 def _fmt(value: float, spec: str = ".3e") -> str:
     if math.isnan(value):
-        return "undefined"
+        return "not finite"
     if math.isinf(value):
         return "overflow" if value > 0 else "−overflow"
     return format(value, spec)
@@ -62,6 +63,13 @@ def _pow10(exponent: float) -> str:
         return "0" if exponent < 0 else "overflow"
     mantissa_exp = math.floor(exponent)
     return f"{10 ** (exponent - mantissa_exp):.2f}e{mantissa_exp:+d}"
+
+
+def minibatch(rng: np.random.Generator, direction: np.ndarray,
+              size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Fresh standard-normal inputs and their targets y = sin(d·x)."""
+    x = rng.standard_normal((size, direction.size))
+    return x, smooth_target(x, direction)
 
 
 def _positive(values: np.ndarray) -> np.ndarray:
@@ -135,9 +143,16 @@ class Vanishing(Scene):
         ),
     }
 
-    def setup(self) -> None:
-        self.generation = getattr(self, "generation", 0) + 1
+    def __init__(self, values: Mapping[str, Any] | None = None, seed: int | None = None) -> None:
+        self.generation = 0
         self.run: Run | None = None
+        self.swap = threading.Lock()  # a background build and a reset must not interleave
+        super().__init__(values, seed)
+
+    def setup(self) -> None:
+        with self.swap:
+            self.generation += 1
+            self.run = None
         self.phi_x = np.linspace(-PHI_RANGE, PHI_RANGE, 241)
         name = self["activation"]
         self.phi = activate(name, self.phi_x)
@@ -155,30 +170,30 @@ class Vanishing(Scene):
         return self._prepare() if self.run is None else None
 
     def _prepare(self) -> Iterator[float]:
+        """The build for the current parameters; it only swaps in while they still hold."""
+        return self._build(self.generation, dict(self.values), self.seed)
+
+    def _build(self, generation: int, values: dict[str, Any], seed: int) -> Iterator[float]:
         """Build the net, find every σ_max, measure the first batch; assign it all at once."""
-        generation = self.generation
-        width = self["width"]
-        net = build_network(np.random.default_rng([self.seed, 0]), self["depth"], width,
-                            self["activation"], self["init"], self["sigma"], self["residual"],
-                            self["layernorm"])
+        depth, width, batch = values["depth"], values["width"], values["batch"]
+        net = build_network(np.random.default_rng([seed, 0]), depth, width, values["activation"],
+                            values["init"], values["sigma"], values["residual"],
+                            values["layernorm"])
         yield 0.4
-        start = np.random.default_rng([self.seed, 2]).standard_normal((self["depth"], width))
+        start = np.random.default_rng([seed, 2]).standard_normal((depth, width))
         sigma_max, ritz = top_singular_values(net.W, start, LANCZOS_SETUP)
         yield 0.85
-        data_rng = np.random.default_rng([self.seed, 1])
+        data_rng = np.random.default_rng([seed, 1])
         direction = data_rng.standard_normal(width)
         direction /= np.linalg.norm(direction)
-        x, y = self._batch(data_rng, direction)
+        x, y = minibatch(data_rng, direction, batch)
         diag = train_step(net, x, y, lr=0.0)
         run = Run(net, direction, data_rng, diag, sigma_max, ritz, [diag.loss],
                   regime(diag.grad_h), stopped=not diag.finite)
-        if generation == self.generation:
-            self.run = run
+        with self.swap:
+            if generation == self.generation:
+                self.run = run
         yield 1.0
-
-    def _batch(self, rng: np.random.Generator, direction: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        x = rng.standard_normal((self["batch"], self["width"]))
-        return x, smooth_target(x, direction)
 
     def step(self) -> None:
         if self.run is not None and not self.run.stopped:  # overflow stops the clock
@@ -188,7 +203,7 @@ class Vanishing(Scene):
         """One plain SGD step on a fresh minibatch; shows the gradients that step used."""
         run = self.run
         run.sigma_max, run.ritz = top_singular_values(run.net.W, run.ritz, LANCZOS_STEP)
-        x, y = self._batch(run.data_rng, run.direction)
+        x, y = minibatch(run.data_rng, run.direction, self["batch"])
         run.diag = train_step(run.net, x, y, self["lr"])
         run.losses.append(run.diag.loss)
         del run.losses[:-MAX_HISTORY]
@@ -228,31 +243,38 @@ class Vanishing(Scene):
         depth = len(d.grad_W)
         k = np.arange(depth + 1, dtype=float)
         top = float(d.grad_h[-1])
+        if not (math.isfinite(top) and top > 0):  # no gradient reached the top: show the shape
+            top = 1.0
         article = bound_profile(top, self.run.sigma_max)
         gains = self.gains()
         measured = np.concatenate([_positive(d.grad_h), _positive(d.grad_W)])
-        panel = Panel(title=f"‖∂L/∂h⁽ᵏ⁾‖ by layer k: {self.regime}", xlabel="layer k",
+        panel = Panel(title=f"gradient norms by layer k: {self.regime}", xlabel="layer k",
                       yscale="log", xlim=(0, max(depth, 1)))
         if measured.size:
             lo, hi = float(measured.min()), float(measured.max())
             span = max(1.0, math.log10(hi / lo))
-            bounds = _positive(article if gains is None else bound_profile(top, gains))
+            bounds = _positive(article if gains is None
+                               else np.concatenate([article, bound_profile(top, gains)]))
             ceiling = float(bounds.max()) if bounds.size else hi
             panel.ylim = (lo / 3, max(3 * hi, min(ceiling, hi * 10 ** span)))
         if gains is not None and not np.allclose(gains, self.run.sigma_max):
             panel.add(Line(k, bound_profile(top, gains), "bound", "red"))
         label = "∏σmax (article)" if gains is None else "∏σmax"
         panel.add(Line(k, article, label, "gray"),
-                  Line(k[1:], d.grad_W, "‖∂L/∂W⁽ᵏ⁾‖", "orange"),
-                  Line(k, d.grad_h, "‖∂L/∂h⁽ᵏ⁾‖", "blue+"))
+                  Line(k[1:], d.grad_W, "‖∂L/∂W‖", "orange"),
+                  Line(k, d.grad_h, "‖∂L/∂h‖", "blue+"))
         if depth <= 40:
             panel.add(Points(k, d.grad_h, "", "blue+", "dot"))
+        if d.overflow_layer is not None:
+            panel.ylim = panel.ylim or (0.1, 10.0)
+            panel.add(Label(depth * 0.25, math.sqrt(panel.ylim[0] * panel.ylim[1]),
+                            f"forward pass overflowed at layer {d.overflow_layer}", "red"))
         return panel
 
     def _spread_panel(self) -> Panel:
         d = self.run.diag
         k = np.arange(len(d.act_std), dtype=float)
-        panel = Panel(title="activation spread std(h⁽ᵏ⁾)", xlabel="layer k", yscale="log",
+        panel = Panel(title="activation spread: std of h at layer k", xlabel="layer k", yscale="log",
                       xlim=(0, max(len(k) - 1, 1)))
         spread = _positive(d.act_std)
         if spread.size:
@@ -263,15 +285,15 @@ class Vanishing(Scene):
     def _phi_panel(self, width: int) -> Panel:
         name = self["activation"]
         sup = SUP_DERIVATIVE[name]
-        panel = Panel(title=f"φ = {name}, φ′ ({SATURATION_NOTE[name]})", xlabel="z",
+        panel = Panel(title=f"{name} φ and φ' ({SATURATION_NOTE[name]})", xlabel="z",
                       xlim=(-PHI_RANGE, PHI_RANGE))
-        lo = min(float(self.phi.min()), float(self.dphi.min()), -0.2)
+        lo = max(min(float(self.phi.min()), float(self.dphi.min()), -0.2), -1.5)
         hi = max(min(float(self.phi.max()), 2.5), sup) + 0.2
         panel.ylim = (lo, hi)
         step = max(1, len(self.phi_x) // sample_count(width))
         xs = self.phi_x[::step]
         panel.add(Line(xs, self.phi[::step], "φ", "cyan"),
-                  Line(xs, self.dphi[::step], "φ′", "magenta"))
+                  Line(xs, self.dphi[::step], "φ'", "magenta"))
         flat = self.flat
         if flat.any():
             panel.add(Points(self.phi_x[flat], self.dphi[flat], "flat", "red", "dot"))
@@ -286,6 +308,8 @@ class Vanishing(Scene):
         panel = Panel(title="minibatch loss", xlabel="SGD step", yscale="log" if wide else "linear")
         if len(losses) == 1:
             panel.xlim = (0, 1)
+        if not finite.size:
+            panel.add(Label(0.1, 0.5, "the loss overflowed", "red"))
         return panel.add(Line(steps[::stride], losses[::stride], "", "yellow"),
                          Points(steps[-1:], losses[-1:], "", "yellow", "●"))
 
