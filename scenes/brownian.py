@@ -23,8 +23,10 @@ from calcterm.scene import Scene
 
 GRID = 480
 """Grid times kept per path: a 240-column panel needs no more."""
-DRAWN = 24
-"""Paths drawn as lines (and simulated before the first frame)."""
+DRAWN = 20
+"""Paths drawn as lines in the paths view (and simulated before the first frame)."""
+DRAWN_HALF = 8
+"""Paths drawn in each half-width panel of the scaling view."""
 LADDER_PATHS = 100
 """Paths whose quadratic and total variation are followed down the refinement ladder."""
 SYNC_FLOATS = 2_000_000
@@ -32,6 +34,8 @@ SYNC_FLOATS = 2_000_000
 REVEAL_TICKS = 32
 LEVEL_TICKS = 3
 ZOOM_FRAMES = 40
+MARKS = 20
+"""Markers across [0, T] for the Riemann sums in the Itô view."""
 SPAN = 3.2
 """Vertical half-range of the path panels, in units of √T."""
 HIST_SPAN, HIST_TOP = 3.5, 0.6
@@ -213,8 +217,8 @@ class Brownian(Scene):
     def envelopes(panel: Panel, t: np.ndarray, var: np.ndarray, name: str = "t") -> None:
         """±1 and ±2 standard deviations, sd = √var (the name of the variance in the legend)."""
         sd = np.sqrt(var)
-        panel.add(Line(t, 2 * sd, f"±2√{name}", "gray"), Line(t, -2 * sd, "", "gray"),
-                  Line(t, sd, f"±√{name}", "red"), Line(t, -sd, "", "red"))
+        panel.add(Line(t, 2 * sd, f"±2√{name}", "white"), Line(t, -2 * sd, "", "white"),
+                  Line(t, sd, f"±√{name}", "yellow"), Line(t, -sd, "", "yellow"))
 
     def path_lines(self, panel: Panel, x: np.ndarray, ys: np.ndarray) -> None:
         """One Line per colour, its paths separated by NaN gaps (the renderer breaks lines there).
@@ -236,10 +240,10 @@ class Brownian(Scene):
         lim = SPAN * math.sqrt(T)
         main = Panel(title=f"W_t: {self.drawn} of {self['paths']} paths",
                      xlabel="t", xlim=(0.0, T), ylim=(-lim, lim))
-        t = np.linspace(0.0, T, count)
-        self.envelopes(main, t, t)
         pos = pick(ens.detail_keep, 0, end, math.ceil(count * end / self.n))
         self.path_lines(main, ens.detail_keep[pos] * dt, ens.detail[: self.drawn, pos])
+        t = np.linspace(0.0, T, count)
+        self.envelopes(main, t, t)
 
         values = ens.column(end) / math.sqrt(self.now)
         bins = int(np.clip(1.5 * math.sqrt(len(values)), 6, 36))
@@ -284,32 +288,35 @@ class Brownian(Scene):
         return Figure([left, right], rows=1, cols=2)
 
     def draw_ito(self, width: int) -> Figure:
+        """Closed forms as lines, the Riemann sums as markers sitting on them."""
         T, dt, s, W = self["T"], self.dt, self.sums, self.ens.first
-        count = sample_count(width // 2)
         whole = self.grid
-        t_all = whole * dt
-        shown = whole[pick(whole, 0, int(whole[self.reveal]), count * self.reveal // len(whole))]
-        t = shown * dt
-        series = {
-            "Itô Σ W₋ΔW": (s.ito, "blue"),
-            "(W²−t)/2": ((W * W - np.arange(len(W)) * dt) / 2, "cyan"),
-            "midpoint Σ": (s.midpoint, "orange"),
-            "W²/2 = Σ ½(W₋+W₊)ΔW": (s.stratonovich, "red"),
-        }
-        left = Panel(title="∫₀ᵗ W dW on path 0", xlabel="t", xlim=(0.0, T),
-                     ylim=self.span(*(v[whole] for v, _ in series.values())))
-        for label, (values, color) in series.items():
-            left.add(Line(t, values[shown], label, color))
+        end = int(whole[self.reveal])
+        shown = whole[pick(whole, 0, end, sample_count(width // 2) * self.reveal // len(whole))]
+        marked = whole[pick(whole, 0, end, max(2, MARKS * self.reveal // (len(whole) - 1)))]
+        time = np.arange(len(W)) * dt
 
-        lemma = {
-            "W²": (W * W, "blue"),
-            "2∫W dW + t": (2 * s.ito + np.arange(len(W)) * dt, "green"),
-            "2∫W dW (no +t)": (2 * s.ito, "red"),
-        }
+        def add(panel: Panel, lines: dict, marks: dict) -> None:
+            for label, (values, color) in lines.items():
+                panel.add(Line(shown * dt, values[shown], label, color))
+            for label, (values, color, marker) in marks.items():
+                panel.add(Points(marked * dt, values[marked], label, color, marker))
+
+        ito_lines = {"(W²−t)/2": ((W * W - time) / 2, "cyan"),
+                     "W²/2 = Σ ½(W₋+W₊)ΔW": (s.stratonovich, "red")}
+        ito_marks = {"Itô Σ W₋ΔW": (s.ito, "blue+", "+"),
+                     "midpoint Σ W(mid)ΔW": (s.midpoint, "orange", "x")}
+        left = Panel(title="∫₀ᵗ W dW on path 0", xlabel="t", xlim=(0.0, T),
+                     ylim=self.span(*(v[whole] for v, *_ in (*ito_lines.values(),
+                                                             *ito_marks.values()))))
+        add(left, ito_lines, ito_marks)
+
+        lemma_lines = {"W²": (W * W, "blue"), "2∫W dW, no +t": (2 * s.ito, "red")}
+        lemma_marks = {"2∫W dW + t": (2 * s.ito + time, "green", "+")}
         right = Panel(title="Itô's lemma: d(W²) = 2W dW + dt", xlabel="t", xlim=(0.0, T),
-                      ylim=self.span(*(v[whole] for v, _ in lemma.values()), t_all))
-        for label, (values, color) in lemma.items():
-            right.add(Line(t, values[shown], label, color))
+                      ylim=self.span(*(v[whole] for v, *_ in (*lemma_lines.values(),
+                                                              *lemma_marks.values()))))
+        add(right, lemma_lines, lemma_marks)
         return Figure([left, right], rows=1, cols=2)
 
     @staticmethod
@@ -331,9 +338,10 @@ class Brownian(Scene):
         for title, stop, stretch in (("W(ct), 0 ≤ t ≤ T/c", self.n, 1.0),
                                      ("√c·W(t), 0 ≤ t ≤ T/c", end, math.sqrt(c))):
             panel = Panel(title=title, xlabel="t ÷ (T/c)", xlim=(0.0, 1.0), ylim=(-lim, lim))
-            self.envelopes(panel, s, T * s, "(ct)")
             pos = pick(ens.detail_keep, 0, stop, count)
-            self.path_lines(panel, ens.detail_keep[pos] / stop, stretch * ens.detail[: self.drawn, pos])
+            self.path_lines(panel, ens.detail_keep[pos] / stop,
+                            stretch * ens.detail[: min(self.drawn, DRAWN_HALF), pos])
+            self.envelopes(panel, s, T * s, "(ct)")
             panel.add(Label(0.62, -0.9 * lim, f"c = {c:.3g}", "default"))
             panels.append(panel)
         return Figure(panels, rows=1, cols=2)
