@@ -8,7 +8,7 @@ small learned score network (trained in the background) can be judged by the sam
 from __future__ import annotations
 
 import math
-from typing import Any, Iterator
+from typing import Any, Generator, Iterator
 
 import numpy as np
 
@@ -112,7 +112,9 @@ class Diffusion(Scene):
             "mixture: means α_t·m, variance α_t²s² + 1 − α_t²), or learned: a network ε̂(x, t) "
             "trained to predict the added noise, with ∇log p_t ≈ −ε̂/σ_t. Quality: the KS "
             "distance to the data (1-D) and the share of samples per mode (2-D). Try few steps, "
-            "a small beta_max (the run starts from the wrong noise) or a short training."
+            "a small beta_max (the run starts from the wrong noise) or a short training. "
+            "All particles move together in vectorised steps; with many particles and the "
+            "learned score one step is spread over several frames to keep the picture fluid."
         ),
         "zh": (
             "正向过程 dx = −½β(t)x dt + √β(t) dW 把数据按 α_t = exp(−½∫β) 缩小，并加入方差为 "
@@ -123,6 +125,8 @@ class Diffusion(Scene):
             "均值 α_t·m，方差 α_t²s² + 1 − α_t²），也可以是学出来的：网络 ε̂(x, t) 学习预测"
             "所加的噪声，∇log p_t ≈ −ε̂/σ_t。质量指标：一维看与数据分布的 KS 距离，二维看各峰样本"
             "占比。试试很少的步数、很小的 beta_max（起点噪声分布不对），或很短的训练。"
+            "所有粒子以向量化方式同步前进；粒子很多且使用学习的分数时，一步会分摊到几帧完成，"
+            "以保持画面流畅。"
         ),
     }
 
@@ -208,13 +212,14 @@ class Diffusion(Scene):
     def work(self) -> Iterator[float] | None:
         if not self.waiting:
             return None
-        return self._train(self.generation, self._net_key(), self.untrained, self.mixture)
+        run = train(self.untrained, self.mixture, np.random.default_rng([self.seed, 2]),
+                    iterations=self["training"])
+        return self._train(run, self.generation, self._net_key())
 
-    def _train(self, generation: int, key: tuple, net: ScoreNet,
-               data: Mixture) -> Iterator[float]:
-        """Train from the objects captured at the call, and give up once a reset moved on."""
-        rng = np.random.default_rng([self.seed, 2])
-        run = train(net, data, rng, iterations=self["training"])
+    def _train(self, run: Generator[float, None, TrainResult], generation: int,
+               key: tuple) -> Iterator[float]:
+        """Drive a training run built from this generation's settings (captured before a
+        worker thread starts it), and give up once a reset has moved on."""
         while True:
             try:
                 fraction = next(run)
@@ -298,23 +303,23 @@ class Diffusion(Scene):
         """Remember the tracked paths and the KS distance at this tick (1-D only)."""
         if self.dim != 1:
             return
+        reverse = self.phase != "forward"
         if self.fwd_x is not None and (not self.fwd_paths or self.fwd_paths[-1][0] < 1.0):
             t = self.fwd_frame / FORWARD_FRAMES
             self.fwd_paths.append((t, self.fwd_x[:PATHS, 0].copy()))
-            self.history.append(("forward", t, self._ks(self.fwd_x, t)))
-        if self.phase != "forward":
+            ks = (ks_distance(self.fwd_x[:, 0], self.mixture.noised(self.schedule, t).cdf)
+                  if reverse else self.metrics()["ks"])  # the last forward frame is off screen
+            self.history.append(("forward", t, ks))
+        if reverse:
             ahead = self.j >= PATHS and self.k < self["steps"]
             self.rev_paths.append((float(self.times[self.k + ahead]), self.rev_x[:PATHS, 0].copy()))
-            self.history.append(("reverse", self.now, self._ks(self.rev_x, self.now)))
-
-    def _ks(self, x: np.ndarray, t: float) -> float:
-        return ks_distance(x[:, 0], self.mixture.noised(self.schedule, t).cdf)
+            self.history.append(("reverse", self.now, self.metrics()["ks"]))
 
     # --- quality --------------------------------------------------------------------------
 
     def metrics(self) -> dict[str, Any]:
         """Quality of the particles on show against p_t, computed once per tick."""
-        key = (self.generation, self.t, self.j, self.trained is not None)
+        key = (self.generation, self.t)
         if self._metrics_at != key:
             x, t = self.particles, self.now
             noised = self.mixture.noised(self.schedule, t)
