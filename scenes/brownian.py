@@ -80,7 +80,7 @@ class Brownian(Scene):
         "en": (
             "Brownian motion W_t starts at 0 and has independent increments W_t − W_s ~ N(0, t − s). "
             "Sample paths: the paths grow as time runs; about 68 % stay inside ±√t and 95 % inside "
-            "±2√t, and the histogram of W_t sits on the N(0, t) density. Quadratic variation: one "
+            "±2√t, and the histogram of W_t/√t sits on the N(0, 1) density (W_t ~ N(0, t)). Quadratic variation: one "
             "fine path is looked at through coarser sub-grids (the same as refining the coarse path "
             "by Brownian bridges). Σ(ΔW)² settles at T with standard error T·√(2/m), while Σ|ΔW| "
             "grows like √(2Tm/π) without bound: the path has finite 'energy' but infinite length, "
@@ -95,7 +95,7 @@ class Brownian(Scene):
         ),
         "zh": (
             "布朗运动 W_t 从 0 出发，增量相互独立，W_t − W_s ~ N(0, t − s)。样本路径视图：路径随时间延伸，"
-            "约 68% 落在 ±√t 之内，95% 落在 ±2√t 之内，W_t 的直方图贴合 N(0, t) 的密度。二次变差视图："
+            "约 68% 落在 ±√t 之内，95% 落在 ±2√t 之内，W_t/√t 的直方图贴合 N(0, 1) 的密度（即 W_t ~ N(0, t)）。二次变差视图："
             "把同一条细网格路径放到越来越粗的子网格上观察（等价于用布朗桥逐步加密粗路径）。"
             "Σ(ΔW)² 稳定在 T 附近，标准误差为 T·√(2/m)；而 Σ|ΔW| 按 √(2Tm/π) 无限增长："
             "路径的“能量”有限、长度却无限，所以处处连续却处处不可导。伊藤与斯特拉托诺维奇视图："
