@@ -157,9 +157,9 @@ class Diffusion(Scene):
         self._record()
 
     def _cost(self) -> int:
-        """Rough nanoseconds one particle-step costs: the network is ~20× a mixture score."""
+        """Rough nanoseconds one particle-step costs (the float32 network ≈ 250 ns)."""
         if self["score"] == "learned":
-            return 500
+            return 400
         return 10 * len(self.mixture.weights) * self.dim + 40
 
     def _setup_view(self) -> None:

