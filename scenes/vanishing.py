@@ -22,12 +22,13 @@ LANCZOS_SETUP = 30
 """Lanczos steps for σ_max after a reset: about 6 digits even for 512-wide random layers."""
 LANCZOS_STEP = 3
 """Warm-started steps per training step: SGD moves the weights little, so few suffice."""
+LANCZOS_STEP_HEAVY = 2
+"""The same for nets of more than HEAVY_WEIGHTS / 2 weights, where each step reads them all."""
 HEAVY_WEIGHTS = 2 ** 23
 """Beyond this many weights (64 MB) the net is built in `work()`, in the background."""
 MAX_HISTORY = 5000
 PHI_RANGE = 5.0
 
-REGIME_ZH = {"vanishing": "梯度消失", "stable": "稳定", "exploding": "梯度爆炸"}
 SATURATION_NOTE = {
     "sigmoid": "σ' ≤ 0.25", "tanh": "tanh' ≤ 1", "relu": "ReLU' ∈ {0, 1}",
     "linear": "φ' = 1", "gelu": "GELU' ≤ 1.13",
@@ -84,8 +85,9 @@ class Vanishing(Scene):
     section = "Part 3 §1.1, §1.3, §2.1–2.4"
     order = 50
     min_plot = (64, 16)
-    heaviest = {"depth": 200, "width": 512, "batch": 128, "activation": "gelu",
-                "residual": True, "layernorm": True}
+    heaviest = {"depth": 200, "width": 512, "batch": 64, "activation": "gelu",
+                "residual": True, "layernorm": True, "lr": 1e-4}
+    """lr = 1e-4 keeps this net training; a larger η diverges and stops the clock (cheap frames)."""
     params = (
         Integer("depth", 20, "number of hidden layers L", "隐藏层数 L", lo=1, hi=200),
         Integer("width", 64, "units per layer n (every layer is n × n)", "每层单元数 n（每层为 n × n）",
@@ -101,44 +103,52 @@ class Vanishing(Scene):
                "残差连接 h⁽ᵏ⁾ = h⁽ᵏ⁻¹⁾ + φ(W⁽ᵏ⁾h⁽ᵏ⁻¹⁾ + b⁽ᵏ⁾)/√L"),
         Toggle("layernorm", False, "normalise each layer's input over its units (pre-norm)",
                "对每层输入在单元维度上做归一化（前置归一化）"),
-        Integer("batch", 32, "examples per SGD step", "每步 SGD 的样本数", lo=2, hi=128, step=2),
+        Integer("batch", 32, "examples per SGD step", "每步 SGD 的样本数", lo=2, hi=64, step=2),
         Number("lr", 0.01, "SGD learning rate η", "SGD 学习率 η", lo=1e-4, hi=10.0,
                step=10 ** 0.25, log=True),
     )
     explanation = {
         "en": (
             "Backpropagation multiplies the gradient by one Jacobian per layer on its way down: "
-            "g⁽ᵏ⁻¹⁾ = W⁽ᵏ⁾ᵀ(φ′(z⁽ᵏ⁾) ⊙ g⁽ᵏ⁾), where g⁽ᵏ⁾ = ∂L/∂h⁽ᵏ⁾. So ‖g⁽ᵏ⁻¹⁾‖ ≤ σ_max(W⁽ᵏ⁾)·sup|φ′|·‖g⁽ᵏ⁾‖ "
-            "and, over L layers, ‖g⁽⁰⁾‖ ≤ ‖g⁽ᴸ⁾‖·∏σ_max·(sup|φ′|)ᴸ. This product is an upper bound, "
-            "not an estimate: gains below 1 force the gradient to vanish exponentially, but gains "
-            "above 1 only allow it to grow. Compare the blue measured curve with the gray "
-            "bound in the top-left panel. "
+            "g⁽ᵏ⁻¹⁾ = W⁽ᵏ⁾ᵀ(φ′(z⁽ᵏ⁾) ⊙ g⁽ᵏ⁾), where g⁽ᵏ⁾ = ∂L/∂h⁽ᵏ⁾. "
+            "So ‖g⁽ᵏ⁻¹⁾‖ ≤ σ_max(W⁽ᵏ⁾)·sup|φ′|·‖g⁽ᵏ⁾‖ and, over L layers, "
+            "‖g⁽⁰⁾‖ ≤ ‖g⁽ᴸ⁾‖·∏σ_max·(sup|φ′|)ᴸ. This product is an upper bound, not an estimate: gains below 1 force the gradient to vanish exponentially, but gains "
+            "above 1 only allow it to grow. In the top-left panel compare the blue measured "
+            "curve with the gray article product ‖g⁽ᴸ⁾‖∏σ_max and, where sup|φ′| ≠ 1, the red "
+            "bound that includes it. "
             "Sigmoid's slope is at most 1/4, so even with Xavier weights (variance 1/n here, so a "
             "typical vector keeps its length through W) the gradient loses a factor of four or "
             "more per layer: the early layers barely learn. "
             "ReLU with He init (variance 2/n, making up for the half of units that are off) "
             "keeps both the activation spread and the gradient level, but a unit that is never "
-            "active gets no gradient at all (the dead ReLUs are counted). Residual connections add "
+            "active gets no gradient at all (the dead ReLUs are counted). Residual connections "
+            "(here h⁽ᵏ⁾ = h⁽ᵏ⁻¹⁾ + φ(z⁽ᵏ⁾)/√L, so the sum of L branches stays bounded) add "
             "the identity to every Jacobian, a straight path for the gradient; layer "
-            "normalisation divides out the scale of the activations. A large σ makes σ√n > 1 "
+            "normalisation divides out the scale of the activations. With init = normal, σ√n is "
+            "the typical gain of W; well above 1 (more than 4 for sigmoid) every layer amplifies "
             "and the gradient explodes, until float64 overflows and training stops. "
             "Backpropagation is reverse-mode automatic differentiation: one backward pass gives "
-            "one vector–Jacobian product, the whole gradient of the scalar loss; forward mode "
-            "would give one Jacobian–vector product, one direction, per pass. The regime is "
+            "one vector–Jacobian product (one row of the Jacobian), which for a scalar loss is "
+            "the whole gradient; forward mode gives one Jacobian–vector product (one column, "
+            "one input direction) per pass. The regime is "
             "read from ‖g⁽⁰⁾‖/‖g⁽ᴸ⁾‖: below 1e-2 vanishing, above 1e2 exploding."
         ),
         "zh": (
             "反向传播时梯度每经过一层就乘上一个雅可比矩阵：g⁽ᵏ⁻¹⁾ = W⁽ᵏ⁾ᵀ(φ′(z⁽ᵏ⁾) ⊙ g⁽ᵏ⁾)，其中 "
             "g⁽ᵏ⁾ = ∂L/∂h⁽ᵏ⁾。因此 ‖g⁽ᵏ⁻¹⁾‖ ≤ σ_max(W⁽ᵏ⁾)·sup|φ′|·‖g⁽ᵏ⁾‖，经过 L 层后 "
             "‖g⁽⁰⁾‖ ≤ ‖g⁽ᴸ⁾‖·∏σ_max·(sup|φ′|)ᴸ。这个乘积是上界而非估计：每层增益都小于 1 时梯度必然"
-            "指数衰减，但增益大于 1 只是允许梯度增长。请在左上图比较蓝色的实测曲线与灰色的上界。"
-            "Sigmoid 的导数至多为 1/4，所以即使用 Xavier 初始化（它让 tanh 网络每层的增益接近 1），"
-            "每层仍损失约四倍：前面几层几乎学不动。ReLU 配合 He 初始化（方差 2/n，补偿一半单元不激活）"
+            "指数衰减，但增益大于 1 只是允许梯度增长。请在左上图比较蓝色的实测曲线、灰色的文中乘积 "
+            "‖g⁽ᴸ⁾‖∏σ_max，以及 sup|φ′| ≠ 1 时包含它的红色上界。"
+            "Sigmoid 的导数至多为 1/4，所以即使用 Xavier 初始化（方差 1/n，典型向量经过 W 后长度不变），"
+            "梯度每层仍至少损失四倍：前面几层几乎学不动。ReLU 配合 He 初始化（方差 2/n，补偿一半单元不激活）"
             "能同时保持激活的离散程度和梯度的大小，但从不激活的单元完全得不到梯度（读数中统计了"
-            "“死亡 ReLU”）。残差连接给每个雅可比矩阵加上单位矩阵，为梯度提供一条直通路径；层归一化"
-            "则消去激活值的尺度。σ 很大时 σ√n > 1，梯度爆炸，直到 float64 溢出、训练停止。"
-            "反向传播就是反向模式自动微分：一次反向传播得到一个向量–雅可比乘积，即标量损失的完整梯度；"
-            "前向模式每次只得到一个雅可比–向量乘积（一个方向）。判定规则：‖g⁽⁰⁾‖/‖g⁽ᴸ⁾‖ 小于 1e-2 为"
+            "“死亡 ReLU”）。残差连接（这里是 h⁽ᵏ⁾ = h⁽ᵏ⁻¹⁾ + φ(z⁽ᵏ⁾)/√L，使 L 个分支之和保持有界）"
+            "给每个雅可比矩阵加上单位矩阵，为梯度提供一条直通路径；层归一化"
+            "则消去激活值的尺度。init = normal 时 σ√n 是 W 的典型增益；远大于 1（sigmoid 要大于 4）时"
+            "每层都在放大，梯度爆炸，直到 float64 溢出、训练停止。"
+            "反向传播就是反向模式自动微分：一次反向传播得到一个向量–雅可比乘积（雅可比矩阵的一行），"
+            "对标量损失这就是完整的梯度；前向模式每次只得到一个雅可比–向量乘积（一列，即一个输入方向）。"
+            "判定规则：‖g⁽⁰⁾‖/‖g⁽ᴸ⁾‖ 小于 1e-2 为"
             "梯度消失，大于 1e2 为梯度爆炸。"
         ),
     }
@@ -202,7 +212,8 @@ class Vanishing(Scene):
     def advance(self) -> None:
         """One plain SGD step on a fresh minibatch; shows the gradients that step used."""
         run = self.run
-        run.sigma_max, run.ritz = top_singular_values(run.net.W, run.ritz, LANCZOS_STEP)
+        steps = LANCZOS_STEP_HEAVY if 2 * run.net.W.size > HEAVY_WEIGHTS else LANCZOS_STEP
+        run.sigma_max, run.ritz = top_singular_values(run.net.W, run.ritz, steps)
         x, y = minibatch(run.data_rng, run.direction, self["batch"])
         run.diag = train_step(run.net, x, y, self["lr"])
         run.losses.append(run.diag.loss)
@@ -395,5 +406,6 @@ class Vanishing(Scene):
             "training_stopped": run.stopped,
             "initial_regime": run.initial_regime,
             "sigma_max_method": f"Lanczos on WᵀW, {LANCZOS_SETUP} steps after reset, "
-                                f"{LANCZOS_STEP} warm-started steps per SGD step",
+                                f"{LANCZOS_STEP} ({LANCZOS_STEP_HEAVY} for large nets) "
+                                "warm-started steps per SGD step",
         }

@@ -36,8 +36,8 @@ def activate(name: str, z: np.ndarray) -> np.ndarray:
     if name == "linear":
         return z.copy()
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-        inner = _GELU_A * (z + _GELU_B * z ** 3)
-        return 0.5 * z * (1.0 + np.tanh(inner))
+        z2 = z * z  # z·z·z, not z**3: the power ufunc is several times slower
+        return 0.5 * z * (1.0 + np.tanh(_GELU_A * z * (1.0 + _GELU_B * z2)))
 
 
 def derivative(name: str, z: np.ndarray) -> np.ndarray:
@@ -56,8 +56,9 @@ def derivative(name: str, z: np.ndarray) -> np.ndarray:
     if name == "linear":
         return np.ones_like(z)
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-        t = np.tanh(_GELU_A * (z + _GELU_B * z ** 3))
-        slope = 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * _GELU_A * (1.0 + 3.0 * _GELU_B * z * z)
+        z2 = z * z
+        t = np.tanh(_GELU_A * z * (1.0 + _GELU_B * z2))
+        slope = 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * _GELU_A * (1.0 + 3.0 * _GELU_B * z2)
     # far out in the tails (|z| ≳ 1e100) z³ overflows; the true limits are 0 and 1
     return np.where(np.isfinite(slope), slope, (z > 0).astype(float))
 

@@ -6,14 +6,16 @@ Layer k (k = 1…L) maps h⁽ᵏ⁻¹⁾ to h⁽ᵏ⁾, every layer `width` unit
     z⁽ᵏ⁾ = W⁽ᵏ⁾ u⁽ᵏ⁾ + b⁽ᵏ⁾,    a⁽ᵏ⁾ = φ(z⁽ᵏ⁾)
     h⁽ᵏ⁾ = h⁽ᵏ⁻¹⁾ + a⁽ᵏ⁾/√L with a residual connection, else a⁽ᵏ⁾
 
-and a linear read-out ŷ = v·h⁽ᴸ⁾ + c. The residual branches are scaled by 1/√L (as in
-"stable ResNets") so the residual stream's variance stays bounded at any depth instead of
-doubling per layer; without it a deep ReLU/He residual net overflows before training starts. The loss is L = (1/2B) Σᵢ (ŷᵢ − yᵢ)² over a batch.
-Rows of every array are examples, so W u is written `u @ W.T`.
+and a linear read-out ŷ = v·h⁽ᴸ⁾ + c; the loss is L = (1/2B) Σᵢ (ŷᵢ − yᵢ)² over a batch.
+Rows of every array are examples, so W u is written `u @ W.T`. The residual branches are
+scaled by 1/√L (as in "stable ResNets") so the residual stream's variance stays bounded at
+any depth instead of doubling per layer; without it a deep ReLU/He residual net overflows
+before training starts.
 
 Backward, from the top down (δ⁽ᵏ⁾ = ∂L/∂z⁽ᵏ⁾, g⁽ᵏ⁾ = ∂L/∂h⁽ᵏ⁾):
 
-    δ⁽ᵏ⁾ = s·g⁽ᵏ⁾ ⊙ φ′(z⁽ᵏ⁾) (s = 1/√L with residuals, else 1),  ∂L/∂W⁽ᵏ⁾ = δ⁽ᵏ⁾ᵀ u⁽ᵏ⁾,  ∂L/∂b⁽ᵏ⁾ = Σᵢ δ⁽ᵏ⁾
+    δ⁽ᵏ⁾ = s·g⁽ᵏ⁾ ⊙ φ′(z⁽ᵏ⁾)        (s = 1/√L with residuals, else 1)
+    ∂L/∂W⁽ᵏ⁾ = δ⁽ᵏ⁾ᵀ u⁽ᵏ⁾,  ∂L/∂b⁽ᵏ⁾ = Σᵢ δ⁽ᵏ⁾
     g⁽ᵏ⁻¹⁾ = [g⁽ᵏ⁾ if residual] + LN′ᵀ(W⁽ᵏ⁾ᵀ δ⁽ᵏ⁾)
 
 For a plain net ‖g⁽ᵏ⁻¹⁾‖ ≤ σ_max(W⁽ᵏ⁾)·sup|φ′|·‖g⁽ᵏ⁾‖: the product of the layers' gains
@@ -59,7 +61,7 @@ class Network:
 
 
 def init_std(init: str, width: int, sigma: float = 1.0) -> float:
-    """The weight standard deviation of a square layer: normal σ, Xavier √(2/(n_in+n_out)), He √(2/n_in)."""
+    """Weight std of a square layer: normal σ, Xavier √(2/(n_in+n_out)), He √(2/n_in)."""
     if init == "normal":
         return float(sigma)
     if init == "xavier":
@@ -385,7 +387,8 @@ def _top_eigenvector(T: np.ndarray, top: np.ndarray) -> np.ndarray:
     return y[:, :, 0]
 
 
-def gain_bounds(sigma_max: np.ndarray, activation: str, branch_scale: float | None = None) -> np.ndarray:
+def gain_bounds(sigma_max: np.ndarray, activation: str,
+                branch_scale: float | None = None) -> np.ndarray:
     """Per-layer bound on ‖g⁽ᵏ⁻¹⁾‖/‖g⁽ᵏ⁾‖ without layer norm: c·σ_max, or 1 + s·c·σ_max with
     a residual branch scaled by s (pass branch_scale=None for no residual), c = sup|φ′|."""
     c = SUP_DERIVATIVE[activation]
