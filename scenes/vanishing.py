@@ -84,7 +84,7 @@ class Vanishing(Scene):
     title_zh = "梯度消失与梯度爆炸"
     section = "Part 3 §1.1, §1.3, §2.1–2.4"
     order = 50
-    min_plot = (64, 16)
+    min_plot = (40, 12)
     heaviest = {"depth": 200, "width": 512, "batch": 64, "activation": "gelu",
                 "residual": True, "layernorm": True, "lr": 1e-4}
     """lr = 1e-4 keeps this net training; a larger η diverges and stops the clock (cheap frames)."""
@@ -244,9 +244,13 @@ class Vanishing(Scene):
             note = Panel(title="building the network…", xlim=(0, 1), ylim=(0, 1))
             note.add(Label(0.05, 0.5, f"{self['depth']} layers × {self['width']}² weights"))
             return Figure([note])
-        left = width * 3 // 5
-        return Figure([self._gradient_panel(), self._phi_panel(width - left),
-                       self._spread_panel(), self._loss_panel(width - left)],
+        if width < 64:  # narrow: the two per-layer views, stacked on one x axis
+            return Figure([self._gradient_panel(), self._spread_panel()], rows=2, cols=1)
+        right = width * 2 // 5
+        if height < 20:
+            return Figure([self._gradient_panel(), self._phi_panel(right)], cols=2, weights=(3, 2))
+        return Figure([self._gradient_panel(), self._phi_panel(right),
+                       self._spread_panel(), self._loss_panel(right)],
                       rows=2, cols=2, weights=(3, 2))
 
     def _gradient_panel(self) -> Panel:
