@@ -73,6 +73,20 @@ def minibatch(rng: np.random.Generator, direction: np.ndarray,
     return x, smooth_target(x, direction)
 
 
+def _decades(lo: float, hi: float) -> tuple[float, float]:
+    """[lo, hi] widened to whole powers of ten, so a log axis (and its cached frame) only
+    changes when the data crosses a decade."""
+    a, b = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+    return 10.0 ** a, 10.0 ** max(b, a + 1)
+
+
+def _nice_ceiling(value: float) -> float:
+    """The smallest 1, 2 or 5 × 10ᵏ at or above value (≥ 1)."""
+    value = max(value, 1.0)
+    power = 10.0 ** math.floor(math.log10(value))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= value)
+
+
 def _positive(values: np.ndarray) -> np.ndarray:
     values = np.asarray(values, dtype=float)
     return values[np.isfinite(values) & (values > 0)]
@@ -271,7 +285,7 @@ class Vanishing(Scene):
             bounds = _positive(article if gains is None
                                else np.concatenate([article, bound_profile(top, gains)]))
             ceiling = float(bounds.max()) if bounds.size else hi
-            panel.ylim = (lo / 3, max(3 * hi, min(ceiling, hi * 10 ** span)))
+            panel.ylim = _decades(lo, max(hi, min(ceiling, hi * 10 ** span)))
         if gains is not None and not np.allclose(gains, self.run.sigma_max):
             panel.add(Line(k, bound_profile(top, gains), "bound", "red"))
         label = "∏σmax (article)" if gains is None else "∏σmax"
@@ -294,7 +308,7 @@ class Vanishing(Scene):
         spread = _positive(d.act_std)
         if spread.size:
             lo, hi = float(spread.min()), float(spread.max())
-            panel.ylim = (min(lo / 2, hi / 20), max(2 * hi, lo * 20))
+            panel.ylim = _decades(lo, hi)
         return panel.add(Line(k, d.act_std, "", "green"))
 
     def _phi_panel(self, width: int) -> Panel:
@@ -320,10 +334,16 @@ class Vanishing(Scene):
         stride = max(1, len(losses) // sample_count(width))
         finite = _positive(losses)
         wide = finite.size > 0 and float(finite.max()) > 30 * float(finite.min())
-        panel = Panel(title="minibatch loss", xlabel="SGD step", yscale="log" if wide else "linear")
-        if len(losses) == 1:
-            panel.xlim = (0, 1)
-        if not finite.size:
+        panel = Panel(title="minibatch loss", xlabel="SGD step", yscale="log" if wide else "linear",
+                      xlim=(float(steps[0]), float(steps[0]) + _nice_ceiling(len(losses) - 1)))
+        if finite.size:
+            lo, hi = float(finite.min()), float(finite.max())
+            if wide:
+                panel.ylim = _decades(lo, hi)
+            else:
+                grid = 10.0 ** math.floor(math.log10(hi)) / 2
+                panel.ylim = (math.floor(lo / grid) * grid, math.ceil(hi / grid) * grid + 0.0)
+        else:
             panel.add(Label(0.1, 0.5, "the loss overflowed", "red"))
         return panel.add(Line(steps[::stride], losses[::stride], "", "yellow"),
                          Points(steps[-1:], losses[-1:], "", "yellow", "●"))
