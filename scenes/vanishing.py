@@ -110,8 +110,8 @@ class Vanishing(Scene):
         Choice("init", "xavier", "weight scale: normal N(0, σ²), Xavier N(0, 2/(n_in+n_out)), "
                "He N(0, 2/n_in)", "权重尺度：normal N(0, σ²)，Xavier N(0, 2/(n_in+n_out))，He N(0, 2/n_in)",
                choices=INITS),
-        Number("sigma", 0.125, "weight std σ when init = normal; σ√n is each layer's gain",
-               "init = normal 时的权重标准差 σ；σ√n 是每层的增益", lo=2.0 ** -10, hi=16.0,
+        Number("sigma", 0.125, "weight std σ when init = normal; σ√n is the typical gain of W",
+               "init = normal 时的权重标准差 σ；σ√n 是 W 的典型增益", lo=2.0 ** -10, hi=16.0,
                step=2.0, log=True),
         Toggle("residual", False, "skip connections h⁽ᵏ⁾ = h⁽ᵏ⁻¹⁾ + φ(W⁽ᵏ⁾h⁽ᵏ⁻¹⁾ + b⁽ᵏ⁾)/√L",
                "残差连接 h⁽ᵏ⁾ = h⁽ᵏ⁻¹⁾ + φ(W⁽ᵏ⁾h⁽ᵏ⁻¹⁾ + b⁽ᵏ⁾)/√L"),
