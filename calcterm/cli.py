@@ -252,6 +252,20 @@ def bench(scene_ids: tuple[str, ...], size: tuple[int, int], frames: int, memory
     click.echo(bench_module.to_json(report) if as_json else bench_module.table(report))
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; keep the loopback default unless you mean to share it.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+def serve(host: str, port: int) -> None:
+    """Serve the TUI to a web browser (needs the `serve` extra: pip install 'calcterm[serve]')."""
+    from calcterm.serve import ServeUnavailable, serve as serve_tui
+
+    try:
+        serve_tui(host, port)
+    except (ServeUnavailable, OSError) as exc:
+        fail(str(exc))
+
+
 def main() -> None:
     """Run the CLI, turning every usage error into one line and exit status 2."""
     try:
