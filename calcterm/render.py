@@ -290,7 +290,8 @@ class _Plotter:
     def glyph(self, x: np.ndarray, y: np.ndarray, char: str, color: str) -> None:
         dx, dy = self.dots(x, y)
         a = self.axes
-        keep = np.isfinite(dx) & np.isfinite(dy)
+        with np.errstate(invalid="ignore"):
+            keep = (dx > -0.5) & (dx < 2 * a.cols - 0.5) & (dy > -0.5) & (dy < 4 * a.rows - 0.5)
         cols = np.rint(dx[keep]).astype(np.intp) >> 1
         rows = np.rint(dy[keep]).astype(np.intp) >> 2
         inside = (cols >= 0) & (cols < a.cols) & (rows >= 0) & (rows < a.rows)

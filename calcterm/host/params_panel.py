@@ -16,7 +16,7 @@ from textual.widget import Widget
 
 from calcterm.params import Param
 
-NAME_WIDTH = 8
+NAME_WIDTH = 10  # the longest parameter name (particles) plus a space
 
 
 class ParamRow(Widget):
