@@ -62,6 +62,7 @@ class Brownian(Scene):
     title_zh = "布朗运动：粗糙的路径与伊藤积分"
     section = "Part 4 §4.1–4.3"
     order = 60
+    heaviest = {"paths": 2000, "steps": 100000.0}
     params = (
         Choice("view", "paths", "what to look at: sample paths, quadratic variation, Itô vs "
                "Stratonovich, or Brownian scaling", "视图：样本路径、二次变差、伊藤与斯特拉托诺维奇、布朗缩放",

@@ -51,6 +51,7 @@ class Descent(Scene):
     title_zh = "梯度下降及其优化器"
     section = "Part 2 §1.1–1.5, Part 3 §4.1–4.2"
     order = 40
+    heaviest = {"optimizer": "race"}
     min_plot = (34, 14)
     params = (
         Choice("surface", "quadratic", "the landscape; choosing one loads its suggested start "

@@ -78,6 +78,7 @@ class Diffusion(Scene):
     title_zh = "基于分数的扩散：从噪声生成数据"
     section = "Part 4 §4.1–4.3"
     order = 70
+    heaviest = {"particles": 20000}
     params = (
         Modes("modes", PRESETS["two modes"], "the data: Gaussian modes 'x[, y] [@ weight]; …'",
               "数据：高斯混合的各峰位置与权重 'x[, y] [@ 权重]; …'", presets=PRESETS),

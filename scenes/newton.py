@@ -68,6 +68,7 @@ class Newton(Scene):
     title_zh = "牛顿法：跳到二次模型的最小点"
     section = "Part 1 §4.3, Part 2 §4.3"
     order = 30
+    heaviest = {"compare": True}
     params = (
         Expression("f", "x^4-3*x^2+x", "the function to minimise or whose root to find",
                    "要最小化或求根的函数", presets=PRESETS),

@@ -43,6 +43,7 @@ class Taylor(Scene):
     title_zh = "泰勒多项式与收敛半径"
     section = "Part 1 §4.1–4.3"
     order = 20
+    heaviest = {"order": 30, "window": 6.0}
     params = (
         Expression("f", "1/(1+x^2)", "the function to expand", "要展开的函数", presets=PRESETS),
         Number("a", 0.0, "the expansion point", "展开点", lo=-3.0, hi=3.0, step=0.1),
