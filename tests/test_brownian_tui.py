@@ -4,21 +4,12 @@ from __future__ import annotations
 
 import re
 
-from textual.widgets import Static
 
 from calcterm.host.app import CalcTermApp
-from calcterm.host.plot_view import PlotView
 from calcterm.registry import get
+from pilot import plot_text as plot, readout
 
 SIZE = (120, 40)
-
-
-def readout(app) -> str:
-    return str(app.screen.query_one("#readout", Static).render())
-
-
-def plot(app) -> str:
-    return str(app.screen.query_one(PlotView).render())
 
 
 async def test_view_changes_the_plot_and_the_readout():

@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
 from calcterm.host.app import CalcTermApp
 from calcterm.host.modals import ExpressionScreen
-from calcterm.host.plot_view import PlotView
 from calcterm.registry import get
+from pilot import plot_text, readout, select
 
 SIZE = (120, 40)
 ETA, OPTIMIZER, F = 5, 4, 1  # parameter rows
-
-
-def plot_text(app) -> str:
-    return str(app.screen.query_one(PlotView).render())
-
-
-def readout(app) -> str:
-    return str(app.screen.query_one("#readout", Static).render())
-
-
-async def select(pilot, row: int) -> None:
-    for _ in range(row - pilot.app.screen.selected):
-        await pilot.press("down")
-    assert pilot.app.screen.selected == row
 
 
 async def test_eta_key_changes_the_path_and_the_theory_readout():

@@ -5,21 +5,13 @@ from __future__ import annotations
 
 import asyncio
 
-from textual.widgets import ProgressBar, Static
+from textual.widgets import ProgressBar
 
 from calcterm.host.app import CalcTermApp
-from calcterm.host.plot_view import PlotView
 from calcterm.registry import get
+from pilot import plot_text, readout
 
 SIZE = (120, 40)
-
-
-def plot_text(app) -> str:
-    return str(app.screen.query_one(PlotView).render())
-
-
-def readout(app) -> str:
-    return str(app.screen.query_one("#readout", Static).render())
 
 
 async def test_changing_the_modes_and_stepping_change_readout_and_plot():

@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-from textual.widgets import Static
-
 from calcterm.host.app import CalcTermApp
-from calcterm.host.plot_view import PlotView
 from calcterm.registry import get
-
-
-def readout(app) -> str:
-    return str(app.screen.query_one("#readout", Static).render())
-
-
-def plot(app) -> str:
-    return str(app.screen.query_one(PlotView).render())
+from pilot import plot_text as plot, readout
 
 
 async def test_x0_control_and_steps_change_readout_and_plot():

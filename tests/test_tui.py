@@ -7,19 +7,11 @@ from textual.widgets import Input, OptionList, Static
 from calcterm.host.app import CalcTermApp, PickerScreen
 from calcterm.host.modals import ExpressionScreen, HelpScreen
 from calcterm.host.params_panel import NAME_WIDTH, ParamRow
-from calcterm.host.plot_view import PlotView
 from calcterm.host.scene_screen import SceneScreen
 from calcterm.registry import get, scenes
+from pilot import plot_text, readout
 
 SIZE = (120, 40)
-
-
-def plot_text(app) -> str:
-    return str(app.screen.query_one(PlotView).render())
-
-
-def readout(app) -> str:
-    return str(app.screen.query_one("#readout", Static).render())
 
 
 async def test_picker_lists_every_scene_and_opens_one():

@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-from textual.widgets import Static
 
 from calcterm.host.app import CalcTermApp
-from calcterm.host.plot_view import PlotView
 from calcterm.registry import get
+from pilot import plot_text, readout, select
 
 SIZE = (120, 40)
 DEPTH, ACTIVATION, RESIDUAL = 0, 2, 5  # parameter rows
-
-
-def plot_text(app) -> str:
-    return str(app.screen.query_one(PlotView).render())
-
-
-def readout(app) -> str:
-    return str(app.screen.query_one("#readout", Static).render())
-
-
-async def select(pilot, row: int) -> None:
-    for _ in range(row - pilot.app.screen.selected):
-        await pilot.press("down")
-    assert pilot.app.screen.selected == row
 
 
 async def test_activation_and_residual_keys_change_the_regime():
