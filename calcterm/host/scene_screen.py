@@ -37,7 +37,7 @@ class SceneScreen(Screen[None]):
         Binding("space", "play", "Play/pause"),
         Binding("n", "step", "Step"),
         Binding("r", "reset", "Reset"),
-        Binding("e", "edit", "Edit f"),
+        Binding("e", "edit", "Edit formula"),
         Binding("s", "screenshot", "SVG"),
         Binding("l", "language", "中/EN"),
         Binding("question_mark", "help", "Help"),
