@@ -10,7 +10,8 @@ from typing import Callable, Iterable
 
 from calcterm.params import ParamError
 from calcterm.registry import get
-from calcterm.scene import Scene
+from calcterm.scene import Scene, scene_notes
+from calcterm.text import T, tr
 
 
 def parse_assignment(text: str) -> tuple[str, str]:
@@ -39,15 +40,13 @@ def build(scene_id: str, settings: Iterable[tuple[str, str]] = (), seed: int | N
 
 
 def finish_work(scene: Scene, progress: Callable[[float], None] | None = None) -> None:
-    work = scene.work()
-    for fraction in work or ():
-        if progress is not None:
-            progress(fraction)
+    """Do the scene's slow preparation inline, telling `progress` how far it has got."""
+    scene.finish_job(progress or (lambda fraction: None))
 
 
 def readout_lines(scene: Scene, width: int, lang: str = "en") -> list[str]:
     """The readout as `name value` cells packed into lines no wider than `width`."""
-    cells = [f"{k} {v}" for k, v in scene.readout().items()]
+    cells = [f"{tr(k, lang)} {tr(v, lang)}" for k, v in scene.readout().items()]
     lines: list[str] = []
     line = ""
     for cell in cells:
@@ -59,14 +58,15 @@ def readout_lines(scene: Scene, width: int, lang: str = "en") -> list[str]:
             line = candidate
     if line:
         lines.append(line)
-    return [*lines, *(n[:width] for n in scene.notes(lang))]
+    return [*lines, *(n[:width] for n in scene_notes(scene, lang))]
 
 
 def show_text(scene: Scene, width: int, height: int, color: bool = True, lang: str = "en") -> str:
     """The scene as text: a title line, the plot, then the readout."""
     from calcterm.render import render
 
-    title = f"{scene.id} — {scene.display_title(lang)}  ({scene.section})  step {scene.t}"
+    step = T("step", "步").get(lang)
+    title = f"{scene.id} — {scene.display_title(lang)}  ({scene.section})  {step} {scene.t}"
     info = readout_lines(scene, width, lang)
     plot_h = height - 1 - len(info)
     min_w, min_h = scene.min_plot

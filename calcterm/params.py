@@ -12,23 +12,54 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from calcterm.text import T, Text, tr
+
 
 class ParamError(ValueError):
     """A value a parameter does not accept; the message says what it does accept."""
+
+
+MAX_TEXT = 500
+"""The longest text a parameter accepts (an expression, a vector); longer is refused."""
 
 
 def _fmt(value: float) -> str:
     return f"{value:g}"
 
 
+def _quote(text: str, limit: int = 40) -> str:
+    """`text` quoted for a message, cut to a short prefix so a huge input is not echoed."""
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
+def _constant(text: str) -> float | None:
+    """The value of a constant expression (`pi/6`, `e^2`), or None if `text` is not one."""
+    from calcterm.compute.expr import ExprError, parse
+
+    if not text or len(text) > MAX_TEXT:
+        return None
+    try:
+        value = float(parse(text, variables=()).evaluate())
+    except (ExprError, TypeError, ValueError):
+        return None
+    return value
+
+
 @dataclass(frozen=True)
 class Param:
     name: str
     default: Any
-    help: str = ""
+    help: Text = ""
     help_zh: str = ""
 
-    kind = "param"
+    editable = False
+    """Whether the value is typed as text (the `e` key opens an editor for it)."""
+
+    @property
+    def help_text(self) -> T:
+        if isinstance(self.help, T):
+            return self.help
+        return T(self.help, self.help_zh or self.help)
 
     def parse(self, text: str) -> Any:
         raise NotImplementedError
@@ -50,9 +81,17 @@ class Param:
         """A few characters saying what is allowed, for the TUI's parameter panel."""
         return ""
 
+    def label(self, value: Any) -> Text:
+        """What the user sees for `value` in the TUI (a choice's label, a preset's name)."""
+        return self.format(value)
+
     def describe(self, lang: str = "en") -> str:
-        text = self.help_zh if lang == "zh" and self.help_zh else self.help
-        return f"{self.name}  default {self.format(self.default)}  {self.allowed()}  {text}"
+        """One line for `calcterm params`: the default exactly as `-s` accepts it."""
+        shown = self.format(self.default)
+        label = tr(self.label(self.default), lang)
+        if label != shown:
+            shown = f"{shown} ({label})"
+        return f"{self.name}  default {shown}  {self.allowed()}  {self.help_text.get(lang)}"
 
 
 @dataclass(frozen=True)
@@ -64,21 +103,22 @@ class Number(Param):
     step: float = 0.1
     log: bool = False
 
-    kind = "number"
-
     def allowed(self) -> str:
         scale = ", log scale" if self.log else ""
         return f"range [{_fmt(self.lo)}, {_fmt(self.hi)}]{scale}"
 
     def parse(self, text: str) -> float:
+        """A number, or a constant expression such as `pi/6` or `2*pi`."""
         text = str(text).strip()
         try:
             if not text.isascii():  # Python's float() would accept fullwidth and other digits
                 raise ValueError(text)
             value = float(text)
         except ValueError:
-            raise ParamError(f"{self.name}: {text!r} is not a number; expected a number in "
-                             f"[{_fmt(self.lo)}, {_fmt(self.hi)}]") from None
+            value = _constant(text)
+            if value is None:
+                raise ParamError(f"{self.name}: {_quote(text)} is not a number; expected a number "
+                                 f"in [{_fmt(self.lo)}, {_fmt(self.hi)}]") from None
         return self.validate_float(value)
 
     def validate(self, value: Any) -> float:
@@ -117,8 +157,6 @@ class Integer(Param):
     hi: int = 10
     step: int = 1
 
-    kind = "integer"
-
     def allowed(self) -> str:
         return f"integer in [{self.lo}, {self.hi}]"
 
@@ -129,7 +167,7 @@ class Integer(Param):
                 raise ValueError(text)
             value = int(text)
         except ValueError:
-            raise ParamError(f"{self.name}: {text!r} is not an integer; expected an integer in "
+            raise ParamError(f"{self.name}: {_quote(text)} is not an integer; expected an integer in "
                              f"[{self.lo}, {self.hi}]") from None
         return self.validate(value)
 
@@ -150,38 +188,41 @@ class Integer(Param):
 
 @dataclass(frozen=True)
 class Choice(Param):
-    """One of a fixed set of values; `labels` maps a value to what the user sees."""
+    """One of a fixed set of values; `labels` maps a value to what the user sees.
+
+    Values are plain identifiers (what `-s` and exports use); a label typed in either
+    language is accepted too, so whatever the TUI shows can be typed back.
+    """
 
     choices: tuple[str, ...] = ()
-    labels: Mapping[str, str] = field(default_factory=dict)
-
-    kind = "choice"
+    labels: Mapping[str, Text] = field(default_factory=dict)
 
     def allowed(self) -> str:
         return "one of " + ", ".join(self.choices)
 
     def parse(self, text: str) -> str:
         text = str(text).strip()
-        if text not in self.choices:
-            raise ParamError(f"{self.name}: {text!r} is not allowed; expected one of "
-                             + ", ".join(self.choices))
-        return text
+        if text in self.choices:
+            return text
+        for value, label in self.labels.items():
+            if text in (tr(label, "en"), tr(label, "zh")):
+                return value
+        raise ParamError(f"{self.name}: {_quote(text)} is not allowed; expected one of "
+                         + ", ".join(self.choices))
 
-    def short(self) -> str:
-        return f"{len(self.choices)} choices"
+    def short(self) -> Text:
+        return T(f"{len(self.choices)} choices", f"{len(self.choices)} 个选项")
 
     def nudge(self, value: str, direction: int, big: bool = False) -> str:
         i = self.choices.index(value) if value in self.choices else 0
         return self.choices[(i + direction) % len(self.choices)]
 
-    def format(self, value: str) -> str:
+    def label(self, value: str) -> Text:
         return self.labels.get(value, value)
 
 
 @dataclass(frozen=True)
 class Toggle(Param):
-    kind = "toggle"
-
     _TRUE = ("on", "true", "yes", "1")
     _FALSE = ("off", "false", "no", "0")
 
@@ -194,15 +235,15 @@ class Toggle(Param):
             return True
         if text in self._FALSE:
             return False
-        raise ParamError(f"{self.name}: {text!r} is not allowed; expected on or off")
+        raise ParamError(f"{self.name}: {_quote(text)} is not allowed; expected on or off")
 
     def validate(self, value: Any) -> bool:
         if isinstance(value, bool):
             return value
         return self.parse(str(value))
 
-    def short(self) -> str:
-        return "on/off"
+    def short(self) -> Text:
+        return T("on/off", "开/关")
 
     def nudge(self, value: bool, direction: int, big: bool = False) -> bool:
         return not value
@@ -221,8 +262,6 @@ class Expression(Param):
     presets: Mapping[str, str] = field(default_factory=dict)
     variables: tuple[str, ...] = ("x",)
 
-    kind = "expression"
-
     def allowed(self) -> str:
         names = ", ".join(self.presets)
         return f"an expression in {', '.join(self.variables)} (presets: {names})"
@@ -231,6 +270,9 @@ class Expression(Param):
         from calcterm.compute.expr import ExprError, parse
 
         text = str(text).strip()
+        if len(text) > MAX_TEXT:
+            raise ParamError(f"{self.name}: the expression is {len(text)} characters long; "
+                             f"at most {MAX_TEXT} are allowed")
         if text in self.presets:
             text = self.presets[text]
         try:
@@ -239,16 +281,18 @@ class Expression(Param):
             raise ParamError(f"{self.name}: {exc}") from None
         return text
 
-    def short(self) -> str:
-        return "e: type"
+    editable = True
+
+    def short(self) -> Text:
+        return T("e: type", "e：输入")
 
     def nudge(self, value: str, direction: int, big: bool = False) -> str:
         exprs = list(self.presets.values())
         i = exprs.index(value) if value in exprs else (-1 if direction > 0 else 0)
         return exprs[(i + direction) % len(exprs)]
 
-    def format(self, value: str) -> str:
-        for label, expr in self.presets.items():
+    def label(self, value: str) -> Text:
+        for name, expr in self.presets.items():
             if expr == value:
-                return label
+                return name
         return value

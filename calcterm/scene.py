@@ -1,43 +1,86 @@
-"""The scene contract: what every scene in `scenes/` provides.
+"""The scene contract (v2): what every scene in `scenes/` provides, and what the host owns.
 
-A scene is one subclass of `Scene` in one file. It declares its parameters and its texts
-as class attributes and implements `reset`, `step`, `draw`, `readout` and `data`. The same
-object drives the TUI, `calcterm show/export/screenshot` and the tests; it never imports
-Textual or plotext.
+A scene is one subclass of `Scene` in one file. It declares its parameters and texts as
+class attributes and implements `setup`, `advance`, `draw`, `readout`, `notes` and `data`.
+The same object drives the TUI, `calcterm show/export/screenshot` and the tests; it never
+imports Textual or plotext.
+
+What the seams need is declared here, once, so the host can act on it:
+- `done` ends the story: the host stops the clock and repaints only on change;
+- `pace` says how many frames one step takes at 1×; the host owns the speed ladder;
+- `implied` links parameters (choosing a surface loads its start), `matters` says which
+  parameters count in the current setting (the host dims the others);
+- `job` / `step_job` describe slow work as a `Job`; the host runs it off the UI thread and
+  adopts the result only if the scene's `revision` has not moved.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Callable, ClassVar, Iterator, Mapping
 
 from calcterm.params import Param, ParamError
 from calcterm.plot import Figure
+from calcterm.text import T, Text
+
+
+class Cancelled(Exception):
+    """Raised by a job's progress callback when its result is no longer wanted."""
+
+
+def _ignore_progress(fraction: float) -> None:
+    """Progress callback for work done inline, where nobody is watching."""
+
+
+@dataclass
+class Job:
+    """Slow work with a result: `run` off the UI thread, `adopt` on it.
+
+    `run(progress)` must not modify the scene (it works on what was captured when the job
+    was made) and may call `progress(fraction)`, which raises `Cancelled` when the host no
+    longer wants the result. `adopt(result)` installs the result; the host calls it only if
+    the scene has not changed since the job was made.
+    """
+
+    run: Callable[[Callable[[float], None]], Any]
+    adopt: Callable[[Any], None]
+    label: T = field(default_factory=lambda: T("preparing", "准备中"))
 
 
 class Scene:
     id: ClassVar[str]
-    title: ClassVar[str]
+    title: ClassVar[Text]
     title_zh: ClassVar[str] = ""
     section: ClassVar[str]
-    """The part of the article the scene illustrates, e.g. "§1.1–1.3, §2.1"."""
+    """The part of the article the scene illustrates, e.g. "Part 1 §1.1–1.3, §2.1"."""
+    summary: ClassVar[Text] = ""
+    """One line saying what the scene shows (the picker lists it)."""
     params: ClassVar[tuple[Param, ...]] = ()
-    explanation: ClassVar[Mapping[str, str]] = {}
-    """Keys "en" and "zh": what to look at, the formula, what each parameter teaches."""
+    explanation: ClassVar[Text | Mapping[str, str]] = T("", "")
+    """What to look at, the formula, what each parameter teaches (override `explain` to
+    order it by the current view)."""
     min_plot: ClassVar[tuple[int, int]] = (40, 10)
     """The smallest plot area (columns, rows) the scene can draw into."""
     default_seed: ClassVar[int] = 0
     heaviest: ClassVar[Mapping[str, Any]] = {}
     """Parameter values that make a frame most expensive (largest sizes, counts, orders); the
-    benchmark times the scene at these as well as at its defaults."""
+    benchmark and the soak test run the scene at these as well as at its defaults."""
     order: ClassVar[int] = 100
     """Where the scene stands in the journey (the picker sorts by it)."""
+    pace: ClassVar[int] = 3
+    """Frames (at 30 per second) one animation step takes at 1× speed."""
 
     def __init__(self, values: Mapping[str, Any] | None = None, seed: int | None = None) -> None:
         self.seed = self.default_seed if seed is None else int(seed)
         self.values: dict[str, Any] = {p.name: p.default for p in self.params}
-        for name, value in (values or {}).items():
-            self.values[name] = self.param(name).validate(value)
+        given = {name: self.param(name).validate(v) for name, v in (values or {}).items()}
+        self.values.update(given)
+        for name, value in given.items():
+            for other, implied in self.implied(name, value).items():
+                if other not in given:
+                    self.values[other] = self.param(other).validate(implied)
         self.t = 0
+        self.revision = 0
         self.reset()
 
     @classmethod
@@ -48,57 +91,123 @@ class Scene:
         allowed = ", ".join(p.name for p in cls.params) or "none"
         raise ParamError(f"{cls.id} has no parameter {name!r}; its parameters are: {allowed}")
 
-    def set(self, name: str, value: Any) -> None:
-        """Change one parameter (validated) and start the scene over."""
-        self.values[name] = self.param(name).validate(value)
-        self.reset()
-
     def __getitem__(self, name: str) -> Any:
         return self.values[name]
 
+    # -- parameters -------------------------------------------------------------------
+
+    def set(self, name: str, value: Any) -> None:
+        """Change one parameter (validated), with what it implies, and start over."""
+        value = self.param(name).validate(value)
+        changes = {name: value}
+        for other, implied in self.implied(name, value).items():
+            changes[other] = self.param(other).validate(implied)
+        self.values.update(changes)
+        self.reset()
+
+    def implied(self, name: str, value: Any) -> dict[str, Any]:
+        """Other parameter values that setting `name` to `value` brings along."""
+        return {}
+
+    def matters(self, name: str) -> bool:
+        """Whether parameter `name` affects the picture in the current setting."""
+        return True
+
+    def defaults(self) -> dict[str, Any]:
+        return {p.name: p.default for p in self.params}
+
+    def changed(self) -> dict[str, Any]:
+        """The values that differ from the defaults (what a shared view must say)."""
+        return {k: v for k, v in self.values.items() if v != self.param(k).default}
+
+    # -- the clock --------------------------------------------------------------------
+
     def reset(self) -> None:
-        """Put the animation clock back to its start (and rebuild what depends on params)."""
+        """Put the clock back to its start and rebuild what depends on the parameters."""
         self.t = 0
+        self.revision += 1
         self.setup()
 
     def setup(self) -> None:
         """Rebuild the scene's state from `self.values` and `self.seed`."""
 
-    def step(self) -> None:
-        """Advance the animation clock by one tick."""
-        self.t += 1
-        self.advance()
+    @property
+    def done(self) -> bool:
+        """True once the story is over: stepping then changes nothing."""
+        return False
 
     def advance(self) -> None:
-        """The scene's own work for one tick."""
+        """The scene's own work for one step."""
+
+    def step_job(self) -> Job | None:
+        """One step as a `Job`, for scenes whose step outlasts a frame (None: use `advance`)."""
+        return None
+
+    def step(self) -> None:
+        """One animation step, done inline (the TUI runs a `step_job` off the UI thread)."""
+        if self.done:
+            return
+        job = self.step_job()
+        if job is None:
+            self.advance()
+            self.t += 1
+        else:
+            self.finish_step(job, job.run(_ignore_progress))
+
+    def finish_step(self, job: Job, result: Any) -> None:
+        job.adopt(result)
+        self.t += 1
+
+    def rewind(self, t: int) -> None:
+        """Replay from the reset to step `t` (scenes are deterministic)."""
+        self.reset()
+        while self.t < t and not self.done:
+            self.step()
+
+    # -- slow preparation -------------------------------------------------------------
+
+    def job(self) -> Job | None:
+        """Slow preparation after a reset (e.g. training a model), or None."""
+        work = self.work()
+        if work is None:
+            return None
+        return Job(run=lambda progress: _drain(work, progress), adopt=lambda _: None)
 
     def work(self) -> Iterator[float] | None:
-        """Slow preparation after a reset (e.g. training a model), or None if there is none.
-
-        The iterator does the work in chunks and yields its progress in [0, 1]. The TUI runs
-        it in a background thread with a progress bar (the scene must keep drawing meanwhile
-        and swap in the result in one assignment at the end); the CLI drains it before
-        drawing, with a progress bar on stderr.
-        """
+        """Legacy form of `job` for scenes not yet on contract v2."""
         return None
+
+    def finish_job(self, progress: Callable[[float], None] = _ignore_progress) -> None:
+        """Do the slow preparation inline (the CLI and the tests)."""
+        job = self.job()
+        if job is not None:
+            job.adopt(job.run(progress))
+
+    # -- what is shown ----------------------------------------------------------------
 
     def draw(self, width: int, height: int) -> Figure:
         raise NotImplementedError
 
-    def readout(self) -> dict[str, str]:
-        """The live numbers beside the plot, name -> formatted value."""
+    def readout(self) -> Mapping[Text, Text]:
+        """The live numbers beside the plot, label -> formatted value."""
         return {}
 
-    def notes(self, lang: str = "en") -> list[str]:
+    def notes(self) -> list[Text]:
         """Short live remarks (warnings, named failure modes) shown under the readout."""
         return []
 
-    def explain(self, lang: str = "en") -> str:
-        return self.explanation.get(lang) or self.explanation.get("en", "")
+    def explain(self) -> T:
+        return _as_t(self.explanation)
+
+    @classmethod
+    def title_text(cls) -> T:
+        if isinstance(cls.title, T):
+            return cls.title
+        return T(cls.title, cls.title_zh or cls.title)
 
     @classmethod
     def display_title(cls, lang: str = "en") -> str:
-        return cls.title_zh if lang == "zh" and cls.title_zh else cls.title
+        return cls.title_text().get(lang)
 
     def data(self) -> dict[str, Any]:
         """The numbers behind the picture (made JSON-safe by `calcterm.export`)."""
@@ -109,3 +218,27 @@ class Scene:
 
         return json_safe({"scene": self.id, "params": dict(self.values), "seed": self.seed,
                           "steps": self.t, "data": self.data()})
+
+
+def _drain(work: Iterator[float], progress: Callable[[float], None]) -> None:
+    for fraction in work:
+        progress(fraction)
+
+
+def _as_t(text: Any) -> T:
+    if isinstance(text, T):
+        return text
+    if isinstance(text, Mapping):
+        return T(text.get("en", ""), text.get("zh") or text.get("en", ""))
+    return T(str(text), str(text))
+
+
+def scene_notes(scene: Scene, lang: str) -> list[str]:
+    """The scene's notes in `lang` (legacy scenes take the language as an argument)."""
+    from calcterm.text import tr
+
+    try:
+        notes = scene.notes(lang)  # type: ignore[call-arg]
+    except TypeError:
+        notes = scene.notes()
+    return [tr(n, lang) for n in notes]

@@ -61,6 +61,7 @@ def test_expression_presets_and_validation():
     assert p.parse("x^3 + 1") == "x^3 + 1"
     assert p.nudge("x^2", 1) == "sin(x)" and p.nudge("sin(x)", 1) == "x^2"
     assert p.nudge("x^5", 1) == "x^2"
-    assert p.format("sin(x)") == "sin x" and p.format("x^5") == "x^5"
+    assert p.label("sin(x)") == "sin x" and p.label("x^5") == "x^5"
+    assert p.format("sin(x)") == "sin(x)", "format is what -s accepts back"
     with pytest.raises(ParamError, match="column"):
         p.parse("sin(")

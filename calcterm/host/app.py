@@ -44,7 +44,8 @@ class PickerScreen(Screen[None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         cls = scenes()[event.option.id]
-        self.app.push_screen(SceneScreen(cls(seed=self.app.seed)))
+        remembered = self.app.remembered.get(cls.id)
+        self.app.push_screen(SceneScreen(cls(remembered, seed=self.app.seed)))
 
     def on_screen_resume(self) -> None:
         self.fill()
@@ -61,6 +62,8 @@ class CalcTermApp(App[None]):
         self.set_reactive(CalcTermApp.lang, lang)
         self.seed = seed
         self.start_scene = scene
+        self.remembered: dict[str, dict] = {}
+        """Each scene's settings as the learner left them, for the whole session."""
 
     def on_mount(self) -> None:
         self.push_screen(PickerScreen())

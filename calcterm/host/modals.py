@@ -10,8 +10,10 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from calcterm.host.i18n import KEYS, t
-from calcterm.params import Expression, ParamError
+from calcterm.host.i18n import t
+from calcterm.host.keys import help_rows
+from calcterm.params import Param, ParamError
+from calcterm.text import tr
 
 
 class HelpScreen(ModalScreen[None]):
@@ -24,7 +26,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         table = Table(show_header=False, box=None, padding=(0, 2))
-        for key, what in KEYS[self.lang]:
+        for key, what in help_rows(self.lang):
             table.add_row(f"[bold cyan]{key}[/]", what)
         with Vertical(id="help-box"):
             yield Static(f"[bold]{t(self.lang, 'help_title')}[/]")
@@ -34,11 +36,11 @@ class HelpScreen(ModalScreen[None]):
 
 
 class ExpressionScreen(ModalScreen[str | None]):
-    """Edit an expression parameter; the value returned is already validated."""
+    """Type the value of an editable parameter; the value returned is already validated."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, param: Expression, value: str, lang: str) -> None:
+    def __init__(self, param: Param, value: str, lang: str) -> None:
         super().__init__()
         self.param = param
         self.value = value
@@ -49,8 +51,11 @@ class ExpressionScreen(ModalScreen[str | None]):
             yield Static(t(self.lang, "edit_title", name=self.param.name))
             yield Input(self.value, id="expression")
             yield Static("", id="edit-error")
-            presets = ",  ".join(f"{k} = {v}" for k, v in self.param.presets.items())
-            yield Static(Text(f"presets: {presets}", style="dim"), id="edit-presets")
+            presets = getattr(self.param, "presets", {})
+            if presets:
+                listed = ",  ".join(f"{tr(k, self.lang)} = {v}" for k, v in presets.items())
+                yield Static(Text(f"{t(self.lang, 'presets')}: {listed}", style="dim"),
+                             id="edit-presets")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         try:

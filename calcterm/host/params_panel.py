@@ -15,6 +15,7 @@ from textual.message import Message
 from textual.widget import Widget
 
 from calcterm.params import Param
+from calcterm.text import tr
 
 NAME_WIDTH = 10  # the longest parameter name (particles) plus a space
 
@@ -34,10 +35,11 @@ class ParamRow(Widget):
         index: int
         direction: int
 
-    def show(self, value: object, selected: bool, lang: str) -> None:
-        self.value_text = self.param.format(value)
+    def show(self, value: object, selected: bool, lang: str, relevant: bool = True) -> None:
+        self.value_text = tr(self.param.label(value), lang)
         self.lang = lang
         self.set_class(selected, "-selected")
+        self.set_class(not relevant, "-irrelevant")
         self.refresh(layout=True)
 
     def render(self) -> Text:
@@ -48,10 +50,9 @@ class ParamRow(Widget):
         text.append("◀ ", style="bold cyan")
         text.append(self.value_text, style="bold")
         text.append(" ▶", style="bold cyan")
-        text.append(f"  {p.short()}", style="dim")
+        text.append(f"  {tr(p.short(), self.lang)}", style="dim")
         if self.has_class("-selected"):
-            help_text = p.help_zh if self.lang == "zh" and p.help_zh else p.help
-            text.append(f"\n{help_text}", style="italic")
+            text.append(f"\n{p.help_text.get(self.lang)}", style="italic")
         return text
 
     def on_click(self, event: events.Click) -> None:
@@ -75,8 +76,12 @@ class ParamsPanel(VerticalScroll):
     def compose(self):
         yield from self.rows
 
-    def show(self, values: dict, selected: int, lang: str) -> None:
+    def show(self, values: dict, selected: int, lang: str,
+             relevant: dict[str, bool] | None = None) -> None:
+        """Show every row; rows that do not matter in the current setting are dimmed."""
+        relevant = relevant or {}
         for row in self.rows:
-            row.show(values[row.param.name], row.index == selected, lang)
+            row.show(values[row.param.name], row.index == selected, lang,
+                     relevant.get(row.param.name, True))
         if self.rows:
             self.scroll_to_widget(self.rows[selected], animate=False)

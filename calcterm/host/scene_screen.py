@@ -1,13 +1,18 @@
-"""The scene screen: plot, parameter panel, readout, explanation and footer."""
+"""The scene screen: plot, parameter panel, readout, explanation and footer.
+
+The screen owns the clock. It steps the scene at its pace times the chosen speed, stops
+when the scene is done, repaints only after something changed, and runs slow work (a
+scene's `job`, or a `step_job` that outlasts a frame) in a worker thread whose result is
+adopted only if the scene's revision has not moved meanwhile.
+"""
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
+from typing import Any, Callable
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import BindingsMap
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -15,44 +20,34 @@ from textual.widgets import Footer, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from calcterm.host.i18n import t
+from calcterm.host.keys import bindings
 from calcterm.host.modals import ExpressionScreen, HelpScreen
 from calcterm.host.params_panel import ParamRow, ParamsPanel
 from calcterm.host.plot_view import PlotView
-from calcterm.params import Expression
-from calcterm.scene import Scene
+from calcterm.scene import Cancelled, Job, Scene, scene_notes
+from calcterm.text import tr
 
 FPS = 30
+SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)
+MAX_STEPS_PER_FRAME = 8
 MIN_SCREEN = (60, 20)
 
 
 class SceneScreen(Screen[None]):
-    BINDINGS = [
-        Binding("up", "select(-1)", "Param ↑", show=False),
-        Binding("down,tab", "select(1)", "Param ↓", show=False),
-        Binding("shift+tab", "select(-1)", "Param ↑", show=False),
-        Binding("left", "nudge(-1)", "−", show=False),
-        Binding("right", "nudge(1)", "+", show=False),
-        Binding("shift+left", "nudge(-1, True)", "−×10", show=False),
-        Binding("shift+right", "nudge(1, True)", "+×10", show=False),
-        Binding("space", "play", "Play/pause"),
-        Binding("n", "step", "Step"),
-        Binding("r", "reset", "Reset"),
-        Binding("e", "edit", "Edit formula"),
-        Binding("s", "screenshot", "SVG"),
-        Binding("l", "language", "中/EN"),
-        Binding("question_mark", "help", "Help"),
-        Binding("escape", "back", "Back"),
-        Binding("q", "quit", "Quit"),
-    ]
+    BINDINGS = bindings("en")
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
 
     playing: reactive[bool] = reactive(False)
     selected: reactive[int] = reactive(0)
+    speed: reactive[int] = reactive(SPEEDS.index(1.0))
 
     def __init__(self, scene: Scene) -> None:
         super().__init__()
         self.scene = scene
+        self.credit = 0.0
+        self.stepping = False
+        self.selected = self._first_relevant()
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
@@ -69,13 +64,16 @@ class SceneScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.timer = self.set_interval(1 / FPS, self.tick, pause=True)
+        self.relabel_keys()
         self.update_all()
         self.check_size()
-        self.start_work()
+        self.start_job()
 
     @property
     def lang(self) -> str:
         return self.app.lang
+
+    # -- drawing ----------------------------------------------------------------------
 
     def check_size(self) -> None:
         width, height = self.app.size
@@ -91,71 +89,176 @@ class SceneScreen(Screen[None]):
         self.query_one(PlotView).refresh()
 
     def update_all(self) -> None:
-        self.query_one(ParamsPanel).show(self.scene.values, self.selected, self.lang)
+        self.show_params()
         self.update_live()
         self.query_one("#explanation", Static).update(
-            Text(t(self.lang, "explanation") + "\n", style="bold") + Text(self.scene.explain(self.lang)))
+            Text(t(self.lang, "explanation") + "\n", style="bold")
+            + Text(self.scene.explain().get(self.lang)))
+
+    def show_params(self) -> None:
+        relevant = {p.name: self.scene.matters(p.name) for p in self.scene.params}
+        self.query_one(ParamsPanel).show(self.scene.values, self.selected, self.lang, relevant)
+
+    def status_line(self) -> Text:
+        if self.scene.done:
+            state, style = t(self.lang, "finished"), "bold cyan"
+        elif self.playing:
+            state, style = t(self.lang, "playing"), "bold green"
+        else:
+            state, style = t(self.lang, "paused"), ""
+        speed = f"{SPEEDS[self.speed]:g}×"
+        return Text.assemble((self.scene.display_title(self.lang), "bold"), "\n",
+                             (self.scene.section, "dim"), "\n",
+                             (f"{state}  {speed}  {t(self.lang, 'step')} {self.scene.t}", style))
 
     def update_live(self) -> None:
-        """What changes every frame: status, readout, notes and the plot."""
-        state = t(self.lang, "playing" if self.playing else "paused")
-        self.query_one("#status", Static).update(Text.assemble(
-            (self.scene.display_title(self.lang), "bold"), "\n",
-            (self.scene.section, "dim"), "\n",
-            (f"{state}   {t(self.lang, 'step')} {self.scene.t}", "bold green" if self.playing else "")))
+        """What a step changes: status, readout, notes and the plot."""
+        self.query_one("#status", Static).update(self.status_line())
         readout = Text(t(self.lang, "readout") + "\n", style="bold")
-        items = self.scene.readout()
-        width = max((len(k) for k in items), default=0)
-        for k, v in items.items():
+        items = [(tr(k, self.lang), tr(v, self.lang)) for k, v in self.scene.readout().items()]
+        width = max((len(k) for k, _ in items), default=0)
+        for k, v in items:
             readout.append(f"{k:<{width}}  ", style="cyan")
             readout.append(f"{v}\n")
-        for note in self.scene.notes(self.lang):
+        for note in scene_notes(self.scene, self.lang):
             readout.append(f"⚠ {note}\n", style="bold yellow")
         self.query_one("#readout", Static).update(readout)
         self.query_one(PlotView).refresh()
 
+    # -- the clock --------------------------------------------------------------------
+
     def tick(self) -> None:
-        self.scene.step()
-        self.update_live()
+        """One frame: take the steps the speed has earned; drop them while a step runs."""
+        if self.stepping:
+            return
+        self.credit += SPEEDS[self.speed] / max(1, self.scene.pace)
+        steps = min(int(self.credit), MAX_STEPS_PER_FRAME)
+        self.credit -= int(self.credit)
+        moved = False
+        for _ in range(steps):
+            if self.scene.done:
+                break
+            job = self.scene.step_job()
+            if job is not None:
+                self.run_step_job(job)
+                break
+            self.scene.step()
+            moved = True
+        if self.scene.done:
+            self.playing = False
+        elif moved:
+            self.update_live()
+
+    def run_step_job(self, job: Job) -> None:
+        self.stepping = True
+
+        def adopt(result: Any) -> None:
+            self.stepping = False
+            self.scene.finish_step(job, result)
+            if self.scene.done:
+                self.playing = False
+            self.update_live()
+
+        self.run_job(job, adopt, group="step", on_stale=self._step_dropped)
+
+    def _step_dropped(self) -> None:
+        self.stepping = False
 
     def watch_playing(self, playing: bool) -> None:
         if playing:
+            self.credit = 1.0  # the first step shows at once
             self.timer.resume()
         else:
             self.timer.pause()
         if self.is_mounted:
+            self.query_one("#status", Static).update(self.status_line())
+
+    def watch_speed(self) -> None:
+        if self.is_mounted:
+            self.query_one("#status", Static).update(self.status_line())
+
+    # -- background work --------------------------------------------------------------
+
+    def run_job(self, job: Job, adopt: Callable[[Any], None], group: str,
+                progress: Callable[[float], None] | None = None,
+                on_stale: Callable[[], None] | None = None) -> None:
+        """Run `job` in a thread; adopt its result on the UI thread if the scene is unchanged."""
+        revision = self.scene.revision
+
+        def report(fraction: float) -> None:
+            if get_current_worker().is_cancelled or self.scene.revision != revision:
+                raise Cancelled
+            if progress is not None:
+                self.app.call_from_thread(progress, fraction)
+
+        def finish(result: Any) -> None:
+            if self.scene.revision == revision:
+                adopt(result)
+            elif on_stale is not None:
+                on_stale()
+
+        def work() -> None:
+            try:
+                result = job.run(report)
+            except Cancelled:
+                if on_stale is not None:
+                    self.app.call_from_thread(on_stale)
+                return
+            self.app.call_from_thread(finish, result)
+
+        self.run_worker(work, thread=True, exclusive=True, group=group)
+
+    def start_job(self) -> None:
+        """Run the scene's slow preparation in the background, with a progress bar."""
+        job = self.scene.job()
+        bar = self.query_one("#work", ProgressBar)
+        bar.display = job is not None
+        if job is None:
+            return
+        bar.update(progress=0.0)
+
+        def adopt(result: Any) -> None:
+            job.adopt(result)
+            bar.display = False
             self.update_live()
 
+        self.run_job(job, adopt, group="work", progress=lambda f: bar.update(progress=f))
+
+    # -- parameters -------------------------------------------------------------------
+
+    def _relevant_indices(self) -> list[int]:
+        return [i for i, p in enumerate(self.scene.params) if self.scene.matters(p.name)]
+
+    def _first_relevant(self) -> int:
+        return next(iter(self._relevant_indices()), 0)
+
     def action_select(self, delta: int) -> None:
-        if self.scene.params:
-            self.selected = (self.selected + delta) % len(self.scene.params)
-            self.query_one(ParamsPanel).show(self.scene.values, self.selected, self.lang)
+        """Move to the next parameter that matters now (the dimmed ones are skipped)."""
+        if not self.scene.params:
+            return
+        count = len(self.scene.params)
+        relevant = set(self._relevant_indices()) or set(range(count))
+        i = self.selected
+        for _ in range(count):
+            i = (i + delta) % count
+            if i in relevant:
+                break
+        self.selected = i
+        self.show_params()
 
     def change(self, name: str, value: object) -> None:
         self.scene.set(name, value)
+        self.after_change()
+
+    def after_change(self) -> None:
+        self.credit = 0.0
+        self.stepping = False
+        self.remember()
         self.update_all()
-        self.start_work()
+        self.start_job()
 
-    def start_work(self) -> None:
-        """Run the scene's slow preparation in a thread, with a progress bar, if it has any."""
-        work = self.scene.work()
-        bar = self.query_one("#work", ProgressBar)
-        bar.display = work is not None
-        if work is not None:
-            bar.update(progress=0.0)
-            self.run_worker(lambda: self.drain(work), thread=True, exclusive=True, group="work")
-
-    def drain(self, work) -> None:
-        worker = get_current_worker()
-        for fraction in work:
-            if worker.is_cancelled:
-                return
-            self.app.call_from_thread(self.query_one("#work", ProgressBar).update, progress=fraction)
-        self.app.call_from_thread(self.work_done)
-
-    def work_done(self) -> None:
-        self.query_one("#work", ProgressBar).display = False
-        self.update_live()
+    def remember(self) -> None:
+        self.app.remembered[self.scene.id] = dict(self.scene.values)
 
     def action_nudge(self, direction: int, big: bool = False) -> None:
         if not self.scene.params:
@@ -169,26 +272,56 @@ class SceneScreen(Screen[None]):
         if message.direction:
             self.action_nudge(message.direction)
         else:
-            self.query_one(ParamsPanel).show(self.scene.values, self.selected, self.lang)
+            self.show_params()
+
+    # -- actions ----------------------------------------------------------------------
 
     def action_play(self) -> None:
+        if self.scene.done:
+            self.scene.reset()
+            self.after_change()
         self.playing = not self.playing
 
     def action_step(self) -> None:
         self.playing = False
-        self.tick()
+        if self.stepping or self.scene.done:
+            return
+        job = self.scene.step_job()
+        if job is not None:
+            self.run_step_job(job)
+            return
+        self.scene.step()
+        self.update_live()
+
+    def action_back(self) -> None:
+        self.playing = False
+        if self.scene.t > 0:
+            self.scene.rewind(self.scene.t - 1)
+            self.after_change()
+
+    def action_speed(self, delta: int) -> None:
+        self.speed = min(len(SPEEDS) - 1, max(0, self.speed + delta))
 
     def action_reset(self) -> None:
         self.playing = False
         self.scene.reset()
-        self.update_all()
-        self.start_work()
+        self.after_change()
+
+    def action_defaults(self) -> None:
+        self.playing = False
+        self.scene.values = self.scene.defaults()
+        self.scene.reset()
+        self.after_change()
+
+    def action_scroll_text(self, direction: int) -> None:
+        box = self.query_one("#explanation-box", VerticalScroll)
+        box.scroll_relative(y=direction * max(1, box.size.height - 1), animate=False)
 
     def action_edit(self) -> None:
         params = self.scene.params
         chosen = params[self.selected] if params else None
-        if not isinstance(chosen, Expression):
-            chosen = next((p for p in params if isinstance(p, Expression)), None)
+        if chosen is None or not chosen.editable:
+            chosen = next((p for p in params if p.editable), None)
         if chosen is None:
             self.notify(t(self.lang, "no_expression"))
             return
@@ -198,22 +331,33 @@ class SceneScreen(Screen[None]):
             if value is not None:
                 self.change(chosen.name, value)
 
-        self.app.push_screen(ExpressionScreen(chosen, self.scene.values[chosen.name], self.lang), apply)
+        self.app.push_screen(ExpressionScreen(chosen, self.scene.values[chosen.name], self.lang),
+                             apply)
 
     def action_screenshot(self) -> None:
+        import time
+        from pathlib import Path
+
         path = Path.cwd() / f"calcterm-{self.scene.id}-{time.strftime('%Y%m%d-%H%M%S')}.svg"
         self.app.save_screenshot(filename=path.name, path=str(path.parent))
         self.notify(f"{t(self.lang, 'saved')} {path}")
 
     def action_language(self) -> None:
         self.app.action_toggle_language()
+        self.relabel_keys()
         self.update_all()
 
-    def action_help(self) -> None:
-        self.app.push_screen(HelpScreen(self.lang, self.scene.explain(self.lang)))
+    def relabel_keys(self) -> None:
+        """Footer words follow the language: rebuild this screen's bindings in it."""
+        self._bindings = BindingsMap(bindings(self.lang))
+        self.refresh_bindings()
 
-    def action_back(self) -> None:
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self.lang, self.scene.explain().get(self.lang)))
+
+    def action_back_to_picker(self) -> None:
         self.playing = False
+        self.remember()
         self.app.pop_screen()
 
     def action_quit(self) -> None:
