@@ -70,3 +70,22 @@ def fmt(value: Any, spec: str = ".4g", lang: str = "en") -> str:
 def fmt_t(value: Any, spec: str = ".4g") -> T:
     """`fmt` in both languages at once, for values that end up inside a `T`."""
     return T(fmt(value, spec, "en"), fmt(value, spec, "zh"))
+
+
+def localize(obj: Any, lang: str) -> Any:
+    """A copy of a plain-data description (a figure) with every `T` inside resolved to `lang`.
+
+    The renderer then deals only in `str`, so it needs no knowledge of languages.
+    """
+    import dataclasses
+
+    if isinstance(obj, T):
+        return obj.get(lang)
+    if isinstance(obj, list):
+        return [localize(item, lang) for item in obj]
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        changes = {f.name: localize(getattr(obj, f.name), lang) for f in dataclasses.fields(obj)
+                   if isinstance(getattr(obj, f.name), (T, list)) or
+                   dataclasses.is_dataclass(getattr(obj, f.name))}
+        return dataclasses.replace(obj, **changes) if changes else obj
+    return obj

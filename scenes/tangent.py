@@ -14,6 +14,7 @@ from calcterm.compute.expr import parse
 from calcterm.params import Choice, Expression, Number
 from calcterm.plot import Figure, Line, Panel, Points, VLine, sample_count
 from calcterm.scene import Scene
+from calcterm.text import T, fmt
 
 H_MIN = 1e-12
 SHRINK = 0.5
@@ -22,39 +23,41 @@ HALF_WIDTH = 3.0
 
 class Tangent(Scene):
     id = "tangent"
-    title = "Tangent lines: the derivative as a limit"
-    title_zh = "切线：作为极限的导数"
+    title = T("Tangent lines: the derivative as a limit", "切线：作为极限的导数")
+    summary = T("the secant turning into the tangent as h → 0, and the V of truncation against "
+                "rounding error", "h → 0 时割线变为切线，以及截断误差与舍入误差形成的 V 字")
     section = "Part 1 §1.1–1.3, §2.1"
     order = 10
+    pace = 5
     heaviest = {"f": "sin(x)*exp(-x^2/2)", "scheme": "central"}
     params = (
-        Expression("f", "x^2", "the function to differentiate", "要求导的函数",
+        Expression("f", "x^2", T("the function to differentiate", "要求导的函数"),
                    presets={"x²": "x^2", "x³−x": "x^3-x", "sin x": "sin(x)", "eˣ": "exp(x)",
                             "|x|": "abs(x)"}),
-        Number("x0", 1.0, "where the tangent touches the curve", "切点的横坐标",
+        Number("x0", 1.0, T("where the tangent touches the curve", "切点的横坐标"),
                lo=-3.0, hi=3.0, step=0.1),
-        Number("h", 1.0, "the starting step of the secant; the animation halves it",
-               "割线的初始步长；动画每步将其减半", lo=H_MIN, hi=2.0, step=2.0, log=True),
-        Choice("scheme", "forward", "forward (f(x+h)−f(x))/h or central (f(x+h)−f(x−h))/2h",
-               "前向差分或中心差分", choices=("forward", "central")),
+        Number("h", 1.0, T("the starting step of the secant; the animation halves it",
+                           "割线的初始步长；动画每步将其减半"),
+               lo=H_MIN, hi=2.0, step=2.0, log=True),
+        Choice("scheme", "forward",
+               T("forward (f(x+h)−f(x))/h or central (f(x+h)−f(x−h))/2h",
+                 "前向差分 (f(x+h)−f(x))/h 或中心差分 (f(x+h)−f(x−h))/2h"),
+               choices=("forward", "central"),
+               labels={"forward": T("forward", "前向"), "central": T("central", "中心")}),
     )
-    explanation = {
-        "en": (
-            "Watch the orange secant pivot onto the green tangent as h shrinks. Its slope is the "
-            "difference quotient (f(x₀+h) − f(x₀))/h; the derivative f′(x₀) is its limit as h → 0. "
-            "The right panel plots |quotient − f′(x₀)| against h on log–log axes: the forward "
-            "error falls like h (slope 1), the central one like h² (slope 2), until floating-point "
-            "rounding, about 1e-16·|f|/h, takes over and the error climbs again — the V. "
-            "Try |x| at x₀ = 0: the slopes from the left and the right disagree, so no tangent exists."
-        ),
-        "zh": (
-            "观察橙色割线随 h 变小而转向绿色切线。割线斜率是差商 (f(x₀+h) − f(x₀))/h，"
-            "导数 f′(x₀) 是 h → 0 时差商的极限。右图以双对数坐标画出 |差商 − f′(x₀)| 随 h 的变化："
-            "前向差分误差按 h 下降（斜率 1），中心差分按 h² 下降（斜率 2）；h 再小时，"
-            "约为 1e-16·|f|/h 的浮点舍入误差占上风，误差反而上升，形成 V 字形。"
-            "试试 |x| 在 x₀ = 0 处：左右两侧的斜率不相等，所以切线不存在。"
-        ),
-    }
+    explanation = T(
+        "Watch the orange secant pivot onto the green tangent as h shrinks. Its slope is the "
+        "difference quotient (f(x₀+h) − f(x₀))/h; the derivative f′(x₀) is its limit as h → 0. "
+        "The right panel plots |quotient − f′(x₀)| against h on log–log axes: the forward "
+        "error falls like h (slope 1), the central one like h² (slope 2), until floating-point "
+        "rounding, about 1e-16·|f|/h, takes over and the error climbs again — the V. "
+        "Try |x| at x₀ = 0: the slopes from the left and the right disagree, so no tangent exists.",
+        "观察橙色割线随 h 变小而转向绿色切线。割线斜率是差商 (f(x₀+h) − f(x₀))/h，"
+        "导数 f′(x₀) 是 h → 0 时差商的极限。右图以双对数坐标画出 |差商 − f′(x₀)| 随 h 的变化："
+        "前向差分误差按 h 下降（斜率 1），中心差分按 h² 下降（斜率 2）；h 再小时，"
+        "约为 1e-16·|f|/h 的浮点舍入误差占上风，误差反而上升，形成 V 字形。"
+        "试试 |x| 在 x₀ = 0 处：左右两侧的斜率不相等，所以切线不存在。",
+    )
 
     def setup(self) -> None:
         self.expr = parse(self["f"])
@@ -64,15 +67,16 @@ class Tangent(Scene):
         tiny = 1e-9 * max(1.0, abs(x0))
         self.left_slope = float(self.expr.derivative(1, x=x0 - tiny))
         self.right_slope = float(self.expr.derivative(1, x=x0 + tiny))
+        self.leading = float(self.expr.derivative(ORDER[self["scheme"]] + 1, x=x0))
         self.h_grid = np.logspace(-13, math.log10(2.0), 160)
 
     @property
     def h(self) -> float:
         return max(self["h"] * SHRINK ** self.t, H_MIN)
 
-    def step(self) -> None:
-        if self.h > H_MIN:  # once h reaches its floor the clock stops
-            super().step()
+    @property
+    def done(self) -> bool:
+        return self.h <= H_MIN
 
     def f(self, x: np.ndarray) -> np.ndarray:
         return self.expr.evaluate(x=x)
@@ -92,57 +96,73 @@ class Tangent(Scene):
         finite = ys[np.isfinite(ys)]
         lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0)
         pad = 0.1 * (hi - lo) or 1.0
-        curve = Panel(title=f"f(x) = {self['f']}", xlabel="x",
+        curve = Panel(title=T("f(x) = {f}", "f(x) = {f}").format(f=self["f"]), xlabel="x",
                       xlim=(x0 - HALF_WIDTH, x0 + HALF_WIDTH), ylim=(lo - pad, hi + pad))
         curve.add(Line(xs, ys, "f", "blue"))
         a, b = secant_points(x0, h, scheme)
         fa, fb = self.f(np.array([a, b]))
         s = self.secant_slope
         if math.isfinite(s):
-            curve.add(Line(xs, fa + s * (xs - a), f"secant h={h:.2g}", "orange"))
+            curve.add(Line(xs, fa + s * (xs - a), T("secant h={h}", "割线 h={h}").format(
+                h=f"{h:.2g}"), "orange"))
         if self.has_derivative:
-            curve.add(Line(xs, self.fx0 + self.slope * (xs - x0), "tangent", "green"))
+            curve.add(Line(xs, self.fx0 + self.slope * (xs - x0), T("tangent", "切线"), "green"))
         curve.add(Points(np.array([a, b]), np.array([fa, fb]), "", "red", "●"))
+        return Figure([curve, self._error_panel()], rows=1, cols=2, weights=(3, 2))
 
-        errors = np.abs(difference_quotient(self.f, x0, self.h_grid, scheme) - self.slope)
-        err = Panel(title=f"|error| of the {scheme} quotient", xlabel="h",
-                    xscale="log", yscale="log")
-        if self.has_derivative:
-            err.add(Line(self.h_grid, errors, "error", "orange"),
-                    Line(self.h_grid, self.h_grid ** ORDER[scheme], f"h^{ORDER[scheme]}", "gray"),
-                    VLine(best_step(scheme), "green"))
-            e_now = abs(s - self.slope)
-            if e_now > 0:
-                err.add(Points(np.array([h]), np.array([e_now]), "now", "red", "●"))
-        return Figure([curve, err], rows=1, cols=2, weights=(3, 2))
-
-    def readout(self) -> dict[str, str]:
+    def _error_panel(self) -> Panel:
         x0, h, scheme = self["x0"], self.h, self["scheme"]
-        out = {"h": f"{h:.3e}", "f(x0)": f"{self.fx0:.10g}", "quotient": f"{self.secant_slope:.12g}"}
+        err = Panel(title=T("|error|, {s} quotient", "{s}差商的 |误差|").format(
+            s=self.param("scheme").label(scheme)), xlabel="h", xscale="log", yscale="log")
+        if not self.has_derivative:
+            err.title = T("no derivative: nothing to converge to", "导数不存在：无收敛目标")
+            return err
+        errors = np.abs(difference_quotient(self.f, x0, self.h_grid, scheme) - self.slope)
+        err.add(Line(self.h_grid, errors, T("error", "误差"), "orange"),
+                Line(self.h_grid, self.h_grid ** ORDER[scheme], f"h^{ORDER[scheme]}", "gray"),
+                VLine(best_step(scheme), "green"))
+        e_now = abs(self.secant_slope - self.slope)
+        if e_now > 0:
+            err.add(Points(np.array([h]), np.array([e_now]), T("now", "当前"), "red", "●"))
+        return err
+
+    def readout(self) -> dict[T | str, T | str]:
+        x0, h, scheme = self["x0"], self.h, self["scheme"]
+        out: dict[T | str, T | str] = {
+            "h": fmt(h, ".3e"), "f(x₀)": fmt(self.fx0, ".10g"),
+            T("quotient", "差商"): fmt(self.secant_slope, ".12g"),
+        }
         if self.has_derivative:
-            out["f'(x0) exact"] = f"{self.slope:.12g}"
-            out["error"] = f"{abs(self.secant_slope - self.slope):.3e}"
+            out[T("f′(x₀) exact", "f′(x₀) 精确值")] = fmt(self.slope, ".12g")
+            out[T("error", "误差")] = fmt(abs(self.secant_slope - self.slope), ".3e")
             p = observed_order(self.f, x0, h, scheme, self.slope)
-            out["order seen"] = f"{p:.2f}" if math.isfinite(p) else "—"
-            out["order expected"] = f"O(h^{ORDER[scheme]})"
+            out[T("order seen", "实测阶")] = fmt(p, ".2f") if math.isfinite(p) else "—"
+            out[T("order expected", "理论阶")] = f"O(h^{ORDER[scheme]})"
         else:
-            out["f'(x0)"] = "does not exist"
-            out["left slope"] = f"{self.left_slope:.6g}"
-            out["right slope"] = f"{self.right_slope:.6g}"
+            out["f′(x₀)"] = T("does not exist", "不存在")
+            out[T("left slope", "左侧斜率")] = fmt(self.left_slope, ".6g")
+            out[T("right slope", "右侧斜率")] = fmt(self.right_slope, ".6g")
         return out
 
-    def notes(self, lang: str = "en") -> list[str]:
+    def notes(self) -> list[T]:
         if not math.isfinite(self.fx0):
-            return ["f 在 x₀ 处无定义" if lang == "zh" else "f is not defined at x₀"]
+            return [T("f is not defined at x₀", "f 在 x₀ 处无定义")]
         if not self.has_derivative:
-            if lang == "zh":
-                return [f"左导数 {self.left_slope:.3g} ≠ 右导数 {self.right_slope:.3g}：导数不存在"]
-            return [f"one-sided limits disagree: {self.left_slope:.3g} from the left, "
-                    f"{self.right_slope:.3g} from the right — no derivative"]
-        if self.h < best_step(self["scheme"]) / 4:
-            return ["h 已小于最佳步长：舍入误差占主导" if lang == "zh"
-                    else "h is below the best step: rounding error now dominates"]
-        return []
+            return [T("one-sided limits disagree: {l} from the left, {r} from the right — "
+                      "no derivative", "左导数 {l} ≠ 右导数 {r}：导数不存在").format(
+                l=fmt(self.left_slope, ".3g"), r=fmt(self.right_slope, ".3g"))]
+        notes = []
+        error = abs(self.secant_slope - self.slope)
+        if self.h < best_step(self["scheme"]) / 4 and error > 0:
+            notes.append(T("h is below the best step: rounding error now dominates",
+                           "h 已小于最佳步长：舍入误差占主导"))
+        if self.leading == 0:
+            k = ORDER[self["scheme"]] + 1
+            notes.append(T("f⁽{k}⁾(x₀) = 0, so the error's leading h^{p} term vanishes and it "
+                           "falls faster than O(h^{p})",
+                           "f⁽{k}⁾(x₀) = 0，误差的首项 h^{p} 消失，下降快于 O(h^{p})").format(
+                k=str(k), p=str(k - 1)))
+        return notes
 
     def data(self) -> dict[str, Any]:
         return {

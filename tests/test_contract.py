@@ -12,19 +12,21 @@ from calcterm.export import dumps
 from calcterm.params import Choice, Expression, Integer, Number, Toggle
 from calcterm.plot import Figure
 from calcterm.render import render, strip_ansi
+from calcterm.text import T, localize
 
 
 def test_identity(scene_cls):
     assert re.fullmatch(r"[a-z]+", scene_cls.id)
     assert scene_cls.title and scene_cls.section
-    assert scene_cls.explanation.get("en") and scene_cls.explanation.get("zh")
-    assert re.search(r"[\u4e00-\u9fff]", scene_cls.explanation["zh"])
+    explanation = scene_cls().explain()
+    assert explanation.en and explanation.zh and explanation.en != explanation.zh
+    assert re.search(r"[\u4e00-\u9fff]", explanation.zh)
     assert scene_cls.params, "a scene without parameters has nothing to explore"
 
 
 def test_defaults_within_range(scene_cls):
     for p in scene_cls.params:
-        assert p.help, f"{p.name} has no help"
+        assert p.help_text.en and p.help_text.zh, f"{p.name} has no help"
         assert p.validate(p.default) == p.default
         if isinstance(p, (Number, Integer)):
             assert p.lo <= p.default <= p.hi
@@ -49,7 +51,7 @@ def test_draws_at_every_size(scene_cls, size):
         scene.step()
     figure = scene.draw(*size)
     assert isinstance(figure, Figure) and figure.panels
-    text = render(figure, *size)
+    text = render(localize(figure, "en"), *size)
     lines = text.split("\n")
     assert len(lines) == size[1]
     assert all(len(strip_ansi(line)) == size[0] for line in lines)
@@ -82,8 +84,8 @@ def test_reset_returns_to_the_start(scene_cls):
 def test_readout_and_explanations(scene_cls):
     scene = scene_cls()
     readout = scene.readout()
-    assert readout and all(isinstance(k, str) and isinstance(v, str) for k, v in readout.items())
-    assert scene.explain("zh") != scene.explain("en")
+    assert readout and all(isinstance(k, (str, T)) and isinstance(v, (str, T))
+                           for k, v in readout.items())
 
 
 def test_every_parameter_kind_round_trips_through_text(scene_cls):
@@ -101,7 +103,7 @@ def test_extreme_parameters_draw_without_warnings(scene_cls):
             with np.errstate(all="raise"):
                 scene = scene_cls({p.name: value})
                 scene.step()
-                render(scene.draw(100, 30), 100, 30)
+                render(localize(scene.draw(100, 30), "en"), 100, 30)
                 json.loads(dumps(scene.export()))
 
 
@@ -110,4 +112,4 @@ def test_heaviest_parameters_are_valid_and_draw(scene_cls):
         assert scene_cls.param(name).validate(value) == value
     scene = scene_cls(dict(scene_cls.heaviest))
     scene.step()
-    assert render(scene.draw(120, 40), 120, 40)
+    assert render(localize(scene.draw(120, 40), "en"), 120, 40)

@@ -9,6 +9,7 @@ import pytest
 
 from calcterm.plot import Line
 from calcterm.registry import get
+from calcterm.text import T, tr
 
 Tangent = get("tangent")
 
@@ -55,17 +56,17 @@ def test_abs_at_zero_has_no_derivative():
     scene = Tangent({"f": "abs(x)", "x0": 0.0})
     assert not scene.has_derivative
     assert (scene.left_slope, scene.right_slope) == (-1.0, 1.0)
-    assert scene.readout()["f'(x0)"] == "does not exist"
-    assert "disagree" in scene.notes("en")[0]
-    assert "导数不存在" in scene.notes("zh")[0]
-    labels = [s.label for s in scene.draw(120, 40).panels[0].series if isinstance(s, Line)]
+    assert scene.readout()["f′(x₀)"] == T("does not exist", "不存在")
+    assert "disagree" in scene.notes()[0].en
+    assert "导数不存在" in scene.notes()[0].zh
+    labels = [tr(s.label, "en") for s in scene.draw(120, 40).panels[0].series if isinstance(s, Line)]
     assert "tangent" not in labels
 
 
 def test_the_error_panel_shows_the_v():
     scene = Tangent({"f": "exp(x)", "x0": 1.0})
     err_panel = scene.draw(120, 40).panels[1]
-    line = next(s for s in err_panel.series if isinstance(s, Line) and s.label == "error")
+    line = next(s for s in err_panel.series if isinstance(s, Line) and tr(s.label, "en") == "error")
     i = int(np.nanargmin(np.where(line.y > 0, line.y, np.inf)))
     assert 1e-10 < line.x[i] < 1e-6            # bottom of the V near √eps
     assert line.y[0] > 100 * line.y[i]          # rounding on the left
@@ -74,4 +75,21 @@ def test_the_error_panel_shows_the_v():
 
 def test_undefined_point_is_named():
     scene = Tangent({"f": "log(x)", "x0": -1.0})
-    assert scene.notes("en") == ["f is not defined at x₀"]
+    assert [n.en for n in scene.notes()] == ["f is not defined at x₀"]
+
+
+def test_a_vanishing_leading_term_is_named():
+    """sin at 0: f''(0) = 0, so the forward error falls like h², and the note says why."""
+    scene = Tangent({"f": "sin(x)", "x0": 0.0})
+    assert any("leading" in n.en for n in scene.notes())
+    assert not any("leading" in n.en for n in Tangent({"f": "sin(x)", "x0": 1.0}).notes())
+
+
+def test_no_rounding_note_when_the_quotient_is_exact():
+    """x² at 1, h = 2⁻³⁸: (1+h)² rounds to 1 + 2h, so the quotient is exactly 2; a note that
+    rounding dominates would sit beside "error 0"."""
+    scene = Tangent({"f": "x^2", "x0": 1.0})
+    for _ in range(38):
+        scene.step()
+    assert scene.h == 2.0 ** -38 and scene.data()["error"] == 0.0
+    assert not any("rounding" in n.en for n in scene.notes())

@@ -7,6 +7,7 @@ from textual.widget import Widget
 
 from calcterm.render import TooSmall, layout
 from calcterm.scene import Scene
+from calcterm.text import localize
 
 
 class PlotView(Widget):
@@ -23,7 +24,7 @@ class PlotView(Widget):
         if width < min_w or height < min_h:
             return self._enlarge(width, height)
         try:
-            canvas = layout(self.scene.draw(width, height), width, height)
+            canvas = layout(localize(self.scene.draw(width, height), self.app.lang), width, height)
         except TooSmall:
             return self._enlarge(width, height)
         return canvas.to_rich(self.color)
