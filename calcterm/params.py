@@ -296,3 +296,98 @@ class Expression(Param):
             if expr == value:
                 return name
         return value
+
+
+_NUMBER_CHARS = frozenset("0123456789+-.eE")
+_SIGN_RULES = {"any": "", "nonnegative": ", each ≥ 0", "positive": ", each > 0"}
+
+
+@dataclass(frozen=True)
+class Vector(Param):
+    """A short list of numbers typed as text, e.g. "0.7, 0.2, 0.1" (a distribution, logits).
+
+    The value stays the text (what `-s` takes back and what an export shows); `numbers`
+    reads it. `sign` is "any", "nonnegative" or "positive". A `normalised` vector needs a
+    positive sum and `numbers` divides by it, so "1, 1, 2" means (¼, ¼, ½). `presets`
+    (name -> text) are what ←/→ cycle through; `e` types a value.
+    """
+
+    min_len: int = 2
+    max_len: int = 10
+    sign: str = "any"
+    normalised: bool = False
+    presets: Mapping[str, str] = field(default_factory=dict)
+
+    editable = True
+
+    def allowed(self) -> str:
+        rule = f"{self.min_len}–{self.max_len} numbers separated by commas{_SIGN_RULES[self.sign]}"
+        if self.normalised:
+            rule += ", not all 0 (scaled to sum 1)"
+        if self.presets:
+            rule += f" (presets: {', '.join(self.presets)})"
+        return rule
+
+    def parse(self, text: str) -> str:
+        text = str(text).strip()
+        if len(text) > MAX_TEXT:
+            raise ParamError(f"{self.name}: the text is {len(text)} characters long; "
+                             f"at most {MAX_TEXT} are allowed")
+        text = self.presets.get(text, text)
+        items = _items(text)
+        bad = next((item for item in items if not _is_number(item)), None)
+        if bad is not None:
+            raise ParamError(f"{self.name}: {_quote(bad)} is not a number; expected {self.allowed()}")
+        values = [float(item) for item in items]
+        if not (self.min_len <= len(values) <= self.max_len):
+            raise ParamError(f"{self.name}: {len(values)} numbers given; expected {self.allowed()}")
+        if not all(math.isfinite(v) for v in values):
+            raise ParamError(f"{self.name}: every number must be finite; expected {self.allowed()}")
+        if (self.sign == "nonnegative" and min(values) < 0) or (self.sign == "positive"
+                                                                and min(values) <= 0):
+            raise ParamError(f"{self.name}: {_fmt(min(values))} breaks the sign rule; "
+                             f"expected {self.allowed()}")
+        if self.normalised and not sum(values) > 0:
+            raise ParamError(f"{self.name}: the numbers sum to {_fmt(sum(values))}; "
+                             f"expected {self.allowed()}")
+        return ", ".join(items)
+
+    def numbers(self, value: str) -> tuple[float, ...]:
+        """The numbers in `value` (already valid), divided by their sum when normalised."""
+        values = [float(item) for item in _items(self.parse(value))]
+        if self.normalised:
+            total = math.fsum(values)
+            values = [v / total for v in values]
+        return tuple(values)
+
+    def short(self) -> Text:
+        return T("e: type", "e：输入")
+
+    def nudge(self, value: str, direction: int, big: bool = False) -> str:
+        texts = [self.parse(t) for t in self.presets.values()]
+        if not texts:
+            return value
+        i = texts.index(value) if value in texts else (-1 if direction > 0 else 0)
+        return texts[(i + direction) % len(texts)]
+
+    def label(self, value: str) -> Text:
+        for name, text in self.presets.items():
+            if self.parse(text) == value:
+                return name
+        return value
+
+
+def _items(text: str) -> list[str]:
+    """The pieces of a vector's text, split at commas and spaces."""
+    return text.replace(",", " ").split()
+
+
+def _is_number(item: str) -> bool:
+    """A plain decimal number (no names such as inf or nan, no digit separators)."""
+    if not set(item) <= _NUMBER_CHARS:
+        return False
+    try:
+        float(item)
+    except ValueError:
+        return False
+    return True
