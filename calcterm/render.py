@@ -18,7 +18,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from calcterm.plot import Bars, Figure, HLine, Label, Line, Panel, Points, VLine
+from calcterm.plot import Arrow, Bars, Figure, HLine, Label, Line, Panel, Points, Shade, Trail, VLine
+from calcterm.text import tr
 
 MIN_PANEL = (16, 5)
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -30,10 +31,16 @@ SGR = {
     "cyan": "36", "white": "37", "gray": "90", "red+": "91", "green+": "92", "yellow+": "93",
     "blue+": "94", "magenta+": "95", "cyan+": "96", "white+": "97", "gray+": "37",
     "orange": "38;5;208", "orange+": "38;5;214", "gold": "38;5;220", "default": "39",
+    "foreground": "39", "muted": "90", "primary": "94", "secondary": "36", "accent": "38;5;208",
+    "warning": "33", "error": "91", "success": "32", "c1": "94", "c2": "38;5;208", "c3": "33",
+    "c4": "32", "c5": "36", "c6": "35",
 }
 RICH = {
     "gray": "bright_black", "gray+": "white", "orange": "color(208)", "orange+": "color(214)",
-    "gold": "color(220)", "default": "default",
+    "gold": "color(220)", "default": "default", "foreground": "default", "muted": "bright_black",
+    "primary": "bright_blue", "secondary": "cyan", "accent": "color(208)", "warning": "yellow",
+    "error": "bright_red", "success": "green", "c1": "bright_blue", "c2": "color(208)",
+    "c3": "yellow", "c4": "green", "c5": "cyan", "c6": "magenta",
 }
 
 
@@ -241,7 +248,8 @@ def _clip_segments(x0, y0, x1, y1, width: float, height: float):
 class _Plotter:
     """Rasterises one panel's series into its frame's interior."""
 
-    def __init__(self, panel: Panel, axes: Axes) -> None:
+    def __init__(self, panel: Panel, axes: Axes, lang: str = "en") -> None:
+        self.lang = lang
         self.panel = panel
         self.axes = axes
         self.bits = np.zeros((axes.rows, axes.cols), dtype=np.uint8)
@@ -317,14 +325,69 @@ class _Plotter:
             elif isinstance(s, VLine):
                 x = _to_units(np.array([s.x]), p.xscale)
                 self.line(np.r_[x, x], np.array([a.y0, a.y1]), s.color)
+            elif isinstance(s, Trail):
+                self.line(_to_units(s.xy[:, 0], p.xscale), _to_units(s.xy[:, 1], p.yscale), s.color)
+            elif isinstance(s, Shade):
+                self.shade(s)
+            elif isinstance(s, Arrow):
+                self.arrow(s)
             elif isinstance(s, Label):
-                x, y = _to_units(np.array([s.x]), p.xscale), _to_units(np.array([s.y]), p.yscale)
-                dx, dy = self.dots(x, y)
-                if np.isfinite(dx[0]) and np.isfinite(dy[0]):
-                    r, c = int(round(dy[0])) >> 2, int(round(dx[0])) >> 1
-                    for i, ch in enumerate(s.text):
-                        if 0 <= r < a.rows and 0 <= c + i < a.cols:
-                            self.glyphs.append((r, c + i, ch, s.color))
+                self.label(s)
+
+    def shade(self, s: Shade) -> None:
+        a, p = self.axes, self.panel
+        i = np.arange(2 * a.cols)
+        j = np.arange(4 * a.rows)
+        ux = a.x0 + i / (2 * a.cols - 1) * (a.x1 - a.x0)
+        uy = a.y1 - j / (4 * a.rows - 1) * (a.y1 - a.y0)
+        x = 10 ** ux if p.xscale == "log" else ux
+        y = 10 ** uy if p.yscale == "log" else uy
+        with np.errstate(all="ignore"):
+            if callable(s.where):
+                v = np.asarray(s.where(x[None, :], y[:, None]), dtype=float)
+                v = np.broadcast_to(v, (j.size, i.size))
+            else:
+                m = np.asarray(s.where, dtype=float)
+                x0, x1, y0, y1 = s.extent
+                ci = np.rint((x - x0) / (x1 - x0) * (m.shape[1] - 1)).astype(int)
+                rj = np.rint((y - y0) / (y1 - y0) * (m.shape[0] - 1)).astype(int)
+                ok = (ci[None, :] >= 0) & (ci[None, :] < m.shape[1]) & (rj[:, None] >= 0) & (rj[:, None] < m.shape[0])
+                v = np.where(ok, m[np.clip(rj, 0, m.shape[0] - 1)[:, None], np.clip(ci, 0, m.shape[1] - 1)[None, :]], 0.0)
+        bayer = (np.array([[0, 8, 2, 10], [12, 4, 14, 6], [3, 11, 1, 9], [15, 7, 13, 5]]) + 0.5) / 16
+        on = np.nan_to_num(v, nan=0.0) * s.density > bayer[j[:, None] % 4, i[None, :] % 4]
+        jj, ii = np.nonzero(on)
+        self.set_dots(ii.astype(float), jj.astype(float), s.color)
+
+    def arrow(self, s: Arrow) -> None:
+        p = self.panel
+        x = _to_units(np.array([s.x, s.x + s.dx]), p.xscale)
+        y = _to_units(np.array([s.y, s.y + s.dy]), p.yscale)
+        self.line(x, y, s.color)
+        dx, dy = self.dots(x, y)
+        if np.all(np.isfinite(dx)) and np.all(np.isfinite(dy)):
+            angle = np.arctan2(-(dy[1] - dy[0]), dx[1] - dx[0])
+            head = "→↗↑↖←↙↓↘"[int(round(angle / (np.pi / 4))) % 8]
+            self.glyph(x[1:], y[1:], head, s.color)
+
+    def label(self, s: Label) -> None:
+        a, p = self.axes, self.panel
+        x, y = _to_units(np.array([s.x]), p.xscale), _to_units(np.array([s.y]), p.yscale)
+        dx, dy = self.dots(x, y)
+        if not (np.isfinite(dx[0]) and np.isfinite(dy[0])):
+            return
+        lines = tr(s.text, self.lang).split("\n")
+        width = max(len(t) for t in lines)
+        r0 = (int(round(dy[0])) >> 2) - (len(lines) - 1) // 2
+        c0 = int(round(dx[0])) >> 1
+        c0 -= {"left": 0, "center": width // 2, "right": width}[s.align]
+        if s.box:
+            lines = ["┌" + "─" * width + "┐", *("│" + t.ljust(width) + "│" for t in lines),
+                     "└" + "─" * width + "┘"]
+            r0, c0 = r0 - 1, c0 - 1
+        for k, text in enumerate(lines):
+            for i, ch in enumerate(text):
+                if 0 <= r0 + k < a.rows and 0 <= c0 + i < a.cols:
+                    self.glyphs.append((r0 + k, c0 + i, ch, s.color))
 
     def bars(self, s: Bars) -> None:
         p = self.panel
@@ -346,8 +409,8 @@ class _Plotter:
                 self.set_dots(gx.ravel(), gy.ravel(), s.color)
 
     def legend(self) -> None:
-        labelled = [(s.label, s.color, s) for s in self.panel.series
-                    if isinstance(s, (Line, Points, Bars)) and s.label]
+        labelled = [(tr(s.label, self.lang), s.color, s) for s in self.panel.series
+                    if isinstance(s, (Line, Points, Bars, Trail, Arrow, Shade)) and s.label]
         for r, (label, color, s) in enumerate(labelled[: max(0, self.axes.rows - 1)]):
             mark = s.marker[:1] if isinstance(s, Points) and s.marker not in DOT_MARKERS else "⣿"
             self.glyphs.append((r, 0, mark, color))
@@ -365,19 +428,19 @@ class _Plotter:
             canvas.colors[a.top + r][a.left + c] = None if color == "default" else color
 
 
-def draw_panel(panel: Panel, width: int, height: int) -> Canvas:
+def draw_panel(panel: Panel, width: int, height: int, lang: str = "en") -> Canvas:
     x0, x1, y0, y1 = _limits(panel)
-    frame, axes = _frame(width, height, panel.title, panel.xlabel, panel.ylabel, panel.xscale,
-                         panel.yscale, x0, x1, y0, y1)
+    frame, axes = _frame(width, height, tr(panel.title, lang), tr(panel.xlabel, lang),
+                         tr(panel.ylabel, lang), panel.xscale, panel.yscale, x0, x1, y0, y1)
     canvas = Canvas([row[:] for row in frame.chars], [row[:] for row in frame.colors])
-    plotter = _Plotter(panel, axes)
+    plotter = _Plotter(panel, axes, lang)
     plotter.draw()
     plotter.legend()
     plotter.paint(canvas)
     return canvas
 
 
-def layout(figure: Figure, width: int, height: int) -> Canvas:
+def layout(figure: Figure, width: int, height: int, lang: str = "en") -> Canvas:
     """The figure as a `width` × `height` canvas; raises TooSmall below MIN_PANEL a panel."""
     cols, rows = figure.cols, figure.rows
     weights = list(figure.weights or [1.0] * cols)
@@ -393,10 +456,10 @@ def layout(figure: Figure, width: int, height: int) -> Canvas:
     tops = np.cumsum([0, *heights])
     for i, panel in enumerate(figure.panels[: rows * cols]):
         r, c = divmod(i, cols)
-        canvas.paste(draw_panel(panel, widths[c], heights[r]), int(lefts[c]), int(tops[r]))
+        canvas.paste(draw_panel(panel, widths[c], heights[r], lang), int(lefts[c]), int(tops[r]))
     return canvas
 
 
-def render(figure: Figure, width: int, height: int, color: bool = True) -> str:
+def render(figure: Figure, width: int, height: int, color: bool = True, lang: str = "en") -> str:
     """The figure as `height` lines of ANSI text, each `width` cells wide."""
-    return layout(figure, width, height).to_ansi(color)
+    return layout(figure, width, height, lang).to_ansi(color)
