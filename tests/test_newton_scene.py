@@ -10,6 +10,7 @@ import pytest
 from calcterm.export import dumps
 from calcterm.registry import get
 from calcterm.render import render
+from calcterm.text import tr
 
 Newton = get("newton")
 
@@ -62,23 +63,23 @@ def test_one_iteration_per_step():
 def test_failure_modes_are_named(values, phrase):
     steps = 1 if phrase == "downward parabola" else 60
     scene, data = run(values, steps)
-    notes = scene.notes("en")
-    assert any(phrase in note for note in notes), notes
-    assert scene.notes("zh") and scene.notes("zh") != notes
+    notes = scene.notes()
+    assert any(phrase in note.en for note in notes), notes
+    assert all(note.zh and note.zh != note.en for note in notes)
 
 
 def test_converging_to_a_maximum_is_called_out():
     scene, data = run({"f": "x^4-3*x^2+x", "x0": 0.5})
     assert data["status"] == "converged"
-    assert any("local maximum" in note for note in scene.notes())
+    assert any("local maximum" in note.en for note in scene.notes())
     assert data["events"][0] == {"k": 0, "event": "concave"}
 
 
 def test_no_target_is_said_and_exported_as_null():
     scene, data = run({"f": "x^2+1", "mode": "root", "x0": 2.0}, 3)
     assert data["x_star"] is None and data["non_finite"]["data.x_star"] == "nan"
-    assert any("no sign change" in note for note in scene.notes())
-    assert scene.readout()["x*"] == "not found"
+    assert any("no sign change" in note.en for note in scene.notes())
+    assert tr(scene.readout()["x*"], "en") == "not found"
 
 
 def test_root_mode_compares_gradient_descent_on_half_the_squared_residual():
@@ -91,3 +92,27 @@ def test_root_mode_compares_gradient_descent_on_half_the_squared_residual():
 def test_compare_off_has_no_gradient_descent():
     _, data = run({"compare": False}, 3)
     assert "gd_iterates" not in data
+
+
+def _newton_minimise(x: float, steps: int = 60) -> float:
+    """Newton's map for log(1+x²), written out independently: x ← −2x³/(1−x²)."""
+    for _ in range(steps):
+        if abs(x) > 1e6 or x * x == 1:
+            return x
+        x = -2 * x ** 3 / (1 - x * x)
+    return x
+
+
+@pytest.mark.parametrize("x0", [0.5, 0.57, 0.58, 0.7, 0.9])
+def test_log1p_square_runs_away_beyond_one_over_root_three(x0):
+    """The explanation says Newton on log(1+x²) runs away from every |x₀| > 1/√3 ≈ 0.577."""
+    _, data = run({"f": "log(1+x^2)", "x0": x0})
+    converged = data["status"] == "converged" and abs(data["iterates"][-1]) < 1e-6
+    assert converged == (x0 < 3 ** -0.5)
+    assert (abs(_newton_minimise(x0)) < 1e-6) == converged
+
+
+@pytest.mark.parametrize("x0", [-3.0, -1.5, 1.2, 3.0])
+def test_newton_on_cosh_converges_from_everywhere(x0):
+    _, data = run({"f": "cosh(x)", "x0": x0})
+    assert data["status"] == "converged" and abs(data["iterates"][-1]) < 1e-12
