@@ -14,6 +14,7 @@ from calcterm.compute.taylor import (
 from calcterm.params import Expression, Integer, Number
 from calcterm.plot import Figure, Line, Panel, Points, VLine, sample_count
 from calcterm.scene import Scene
+from calcterm.text import T, fmt
 
 MAX_ORDER = 30
 TOLERANCE = 1e-3
@@ -39,47 +40,54 @@ def _radius_text(r: float) -> str:
 
 class Taylor(Scene):
     id = "taylor"
-    title = "Taylor polynomials and the radius of convergence"
-    title_zh = "泰勒多项式与收敛半径"
+    title = T("Taylor polynomials and the radius of convergence", "泰勒多项式与收敛半径")
+    summary = T("Taylor polynomials of growing order hugging f, and peeling away beyond the "
+                "radius of convergence", "阶数递增的泰勒多项式贴近 f，并在收敛半径之外分离")
     section = "Part 1 §4.1–4.3"
     order = 20
+    pace = 12
     heaviest = {"order": 30, "window": 6.0}
     params = (
-        Expression("f", "1/(1+x^2)", "the function to expand", "要展开的函数", presets=PRESETS),
-        Number("a", 0.0, "the expansion point", "展开点", lo=-3.0, hi=3.0, step=0.1),
-        Integer("order", 0, "the starting order n; each step adds one, up to 30",
-                "起始阶数 n；每步加一，最多到 30", lo=0, hi=MAX_ORDER),
-        Number("window", 2.0, "half-width of the x range around a", "以 a 为中心的 x 范围半宽",
+        Expression("f", "1/(1+x^2)", T("the function to expand", "要展开的函数"), presets=PRESETS),
+        Number("a", 0.0, T("the expansion point", "展开点"), lo=-3.0, hi=3.0, step=0.1),
+        Integer("order", 0, T("the order n starts here; each step adds one, up to 30",
+                              "阶数 n 从这里开始；每步加一，最多到 30"), lo=0, hi=MAX_ORDER),
+        Number("window", 2.0, T("half-width of the x range around a", "以 a 为中心的 x 范围半宽"),
                lo=0.5, hi=6.0, step=0.5),
     )
-    explanation = {
-        "en": (
-            "The orange curve is the Taylor polynomial Tₙ(x) = Σₖ cₖ(x − a)ᵏ with cₖ = f⁽ᵏ⁾(a)/k!, "
-            "computed exactly from the formula (Taylor-mode differentiation, no finite "
-            "differences). Each step raises n by one until n = 30, then the animation stops. "
-            "Near a, Tₙ hugs f ever more tightly; a red bar along the bottom marks where "
-            "|f − Tₙ| > 1e-3, and the lower panel shows |f − Tₙ| on a log scale. The green "
-            "lines at a ± R mark the radius of convergence R: inside, the error falls with every "
-            "order; outside, the terms cₖ(x − a)ᵏ grow and Tₙ runs away. R is read from the "
-            "coefficients by Cauchy–Hadamard, 1/R = limsup |cₖ|^(1/k) (the slope of log|cₖ| "
-            "against k). Smooth is not analytic: 1/(1+x²) has derivatives of every order on the "
-            "whole real line, yet its series about a only converges for |x − a| < √(1+a²), the "
-            "distance to its complex poles ±i. And e^(−1/x²) at a = 0 has every derivative 0: its "
-            "series is the zero series, which converges everywhere but equals f only at x = 0. "
-            "Move a to see the radius change; widen the window to see the divergence."
-        ),
-        "zh": (
-            "橙色曲线是泰勒多项式 Tₙ(x) = Σₖ cₖ(x − a)ᵏ，其中 cₖ = f⁽ᵏ⁾(a)/k!，"
-            "由公式精确算出（泰勒模式自动微分，而非有限差分）。每一步 n 加一，到 n = 30 时动画停止。"
-            "在 a 附近，Tₙ 越来越贴近 f；底部的红条标出 |f − Tₙ| > 1e-3 的位置，"
-            "下图以对数坐标画出 |f − Tₙ|。绿色竖线 a ± R 标出收敛半径 R：半径以内，误差随阶数下降；"
-            "半径以外，各项 cₖ(x − a)ᵏ 越来越大，Tₙ 远离 f。R 由系数按柯西–阿达马公式估计："
-            "1/R = limsup |cₖ|^(1/k)，即 log|cₖ| 对 k 的斜率。光滑不等于解析：1/(1+x²) 在整条实轴上"
-            "任意阶可导，但它在 a 处的级数只在 |x − a| < √(1+a²) 内收敛——这正是 a 到复平面上极点 ±i 的距离。"
-            "而 e^(−1/x²) 在 a = 0 处各阶导数全为 0，其级数是零级数：处处收敛，却只在 x = 0 处等于 f。"
-            "移动 a 观察半径的变化；加宽窗口观察发散。"
-        ),
-    }
+    explanation = T(
+        "The orange curve is the Taylor polynomial Tₙ(x) = Σₖ cₖ(x − a)ᵏ with cₖ = f⁽ᵏ⁾(a)/k!, "
+        "computed exactly from the formula (Taylor-mode differentiation, no finite "
+        "differences). Each step raises n by one until n = 30, then the animation stops. "
+        "Near a, Tₙ hugs f ever more tightly; a red bar along the bottom marks where "
+        "|f − Tₙ| > 1e-3, and the lower panel shows |f − Tₙ| on a log scale. The green "
+        "lines at a ± R mark the radius of convergence R: inside, the error tends to 0 as n "
+        "grows (not at every single order: an even function's odd coefficients are 0, so "
+        "T₂ₘ₊₁ = T₂ₘ); outside, the terms cₖ(x − a)ᵏ grow and Tₙ runs away. By Cauchy–Hadamard "
+        "1/R = limsup |cₖ|^(1/k), so log|cₖ| falls along a line of slope −log R; the scene "
+        "estimates R from that slope over c₀…c₃₀, which is only an estimate: it is poor when "
+        "the coefficients do not settle on one geometric rate (an essential singularity such "
+        "as exp(1/(x−2)) at 0), and the notes say so when the error seen disagrees with it. "
+        "Two different lessons hide in the presets. 1/(1+x²) is analytic on the whole real "
+        "line, yet its series about a converges only for |x − a| < √(1+a²): the radius is the "
+        "distance to the nearest complex singularity, the poles ±i. Smooth is not analytic: "
+        "e^(−1/x²) has every derivative 0 at a = 0, so its series is the zero series, which "
+        "converges everywhere but equals f only at x = 0. Move a to see the radius change; "
+        "widen the window to see the divergence.",
+        "橙色曲线是泰勒多项式 Tₙ(x) = Σₖ cₖ(x − a)ᵏ，其中 cₖ = f⁽ᵏ⁾(a)/k!，"
+        "由公式精确算出（泰勒模式自动微分，而非有限差分）。每一步 n 加一，到 n = 30 时动画停止。"
+        "在 a 附近，Tₙ 越来越贴近 f；底部的红条标出 |f − Tₙ| > 1e-3 的位置，"
+        "下图以对数坐标画出 |f − Tₙ|。绿色竖线 a ± R 标出收敛半径 R：半径以内，随着 n 增大"
+        "误差趋于 0（但不一定每一阶都下降：偶函数的奇数阶系数为 0，所以 T₂ₘ₊₁ = T₂ₘ）；"
+        "半径以外，各项 cₖ(x − a)ᵏ 越来越大，Tₙ 远离 f。按柯西–阿达马公式 "
+        "1/R = limsup |cₖ|^(1/k)，所以 log|cₖ| 沿斜率为 −log R 的直线下降；本场景用 c₀…c₃₀ "
+        "的这条斜率来估计 R。这只是估计：当系数没有稳定在单一几何速率上时（例如 exp(1/(x−2)) "
+        "在 0 处展开，x = 2 是本性奇点）估计会很差，若实测误差与估计不符，提示栏会指出。"
+        "预设里藏着两个不同的道理。1/(1+x²) 在整条实轴上解析，但它在 a 处的级数只在 "
+        "|x − a| < √(1+a²) 内收敛：半径等于到最近复奇点（极点 ±i）的距离。光滑不等于解析："
+        "e^(−1/x²) 在 a = 0 处各阶导数全为 0，其级数是零级数：处处收敛，却只在 x = 0 处等于 f。"
+        "移动 a 观察半径的变化；加宽窗口观察发散。",
+    )
 
     def setup(self) -> None:
         self.expr = parse(self["f"])
@@ -96,9 +104,9 @@ class Taylor(Scene):
     def n(self) -> int:
         return min(self["order"] + self.t, MAX_ORDER)
 
-    def step(self) -> None:
-        if self.n < MAX_ORDER:  # the clock stops once the order reaches 30
-            super().step()
+    @property
+    def done(self) -> bool:
+        return self.n >= MAX_ORDER
 
     @property
     def coefficients(self) -> np.ndarray:
@@ -155,8 +163,8 @@ class Taylor(Scene):
         with np.errstate(invalid="ignore", over="ignore"):
             tn = np.clip(taylor_polynomial(self.coefficients, a, xs), lo - span, hi + span)
         err = self.errors(xs, fs)
-        top = Panel(title=f"f(x) = {self['f']} and T{_sub(n)} about a = {a:g}", xlim=(a - w, a + w),
-                    ylim=(lo, hi))
+        top = Panel(title=T("f(x) = {f} and T{n} about a = {a}", "f(x) = {f} 与 T{n}（在 a = {a} 处展开）")
+                    .format(f=self["f"], n=_sub(n), a=f"{a:g}"), xlim=(a - w, a + w), ylim=(lo, hi))
         top.add(Line(xs, fs, "f", "blue"), Line(xs, tn, f"T{_sub(n)}", "orange"))
         bad = err > TOLERANCE
         if bad.any():
@@ -164,59 +172,84 @@ class Taylor(Scene):
                            f"|f−T{_sub(n)}| > {TOLERANCE:g}", "red", "▁"))
         if math.isfinite(self.fa):
             top.add(Points(np.array([a]), np.array([self.fa]), "", "red", "●"))
-        bottom = Panel(title=f"|f − T{_sub(n)}| (log scale)", xlabel="x", yscale="log",
+        bottom = Panel(title=T("|f − T{n}| (log scale)", "|f − T{n}|（对数坐标）").format(n=_sub(n)),
+                       xlabel="x", yscale="log",
                        xlim=(a - w, a + w), ylim=(ERROR_FLOOR, ERROR_CEILING))
-        bottom.add(Line(xs, np.clip(err, ERROR_FLOOR, ERROR_CEILING), "error", "orange"),
-                   Line(xs[[0, -1]], np.full(2, TOLERANCE), "tolerance", "red"))
+        bottom.add(Line(xs, np.clip(err, ERROR_FLOOR, ERROR_CEILING), T("error", "误差"), "orange"),
+                   Line(xs[[0, -1]], np.full(2, TOLERANCE), T("tolerance", "容差"), "red"))
         r = self.radius
         if 0 < r < w:
             for panel in (top, bottom):
                 panel.add(VLine(a - r, "green"), VLine(a + r, "green"))
         return Figure([top, bottom], rows=2, cols=1)
 
-    def readout(self) -> dict[str, str]:
+    def readout(self) -> dict[T | str, T | str]:
         n, c = self.n, self.coefficients
-        out = {"order n": f"{n} of {MAX_ORDER}"}
+        out: dict[T | str, T | str] = {
+            T("order n", "阶数 n"): T("{n} (started at {s}, at most {m})",
+                                      "{n}（从 {s} 开始，最多 {m}）").format(
+                n=str(n), s=str(self["order"]), m=str(MAX_ORDER))}
         for k in range(max(0, n - 2), n + 1):
-            out[f"c{_sub(k)} = f⁽{str(k).translate(_SUP)}⁾(a)/{k}!"] = f"{c[k]:+.6e}"
-        out["max |f−Tₙ|"] = f"{self.max_error():.3e}"
-        out[f"|f−Tₙ| ≤ {TOLERANCE:g} for"] = f"|x−a| < {self.good_radius():.3g}"
+            out[f"c{_sub(k)} = f⁽{str(k).translate(_SUP)}⁾(a)/{k}!"] = fmt(c[k], "+.6e")
+        out["max |f−Tₙ|"] = fmt(self.max_error(), ".3e")
+        out[T("|f−Tₙ| ≤ {tol} for", "|f−Tₙ| ≤ {tol} 的范围").format(tol=f"{TOLERANCE:g}")] = \
+            f"|x−a| < {self.good_radius():.3g}"
         est = self.estimate
-        out["R estimated"] = _radius_text(est.radius) if not math.isnan(est.radius) else "—"
+        out[T("R estimated", "R 估计值")] = _radius_text(est.radius) if not math.isnan(est.radius) \
+            else "—"
         if self.known is not None:
             value, formula = self.known
             if self["f"] == "flat(x)" and self["a"] == 0:
-                out["R true"] = "T ≡ 0 = f only at 0"
+                out[T("R true", "R 真值")] = T("T ≡ 0 = f only at 0", "T ≡ 0，仅在 0 处等于 f")
             else:
-                out["R true"] = f"{formula} = {_radius_text(value)}" if math.isfinite(value) \
-                    else ("∞" if value == math.inf else formula)
+                out[T("R true", "R 真值")] = f"{formula} = {_radius_text(value)}" \
+                    if math.isfinite(value) else ("∞" if value == math.inf else formula)
         return out
 
-    def notes(self, lang: str = "en") -> list[str]:
-        zh = lang == "zh"
+    def estimate_disagrees(self) -> bool:
+        """The error seen stays small well beyond the estimated radius (or fails well inside)."""
+        r, good = self.estimate.radius, self.good_radius()
+        if not (math.isfinite(r) and r > 0) or self.n < MAX_ORDER or self.known is not None:
+            return False
+        return good > 1.25 * r and good > 0.1
+
+    def notes(self) -> list[T]:
         if not math.isfinite(self.fa):
-            return ["f 在 a 处无定义，这里没有泰勒级数" if zh else "f is not defined at a: no Taylor series here"]
+            return [T("f is not defined at a: no Taylor series here", "f 在 a 处无定义，这里没有泰勒级数")]
         bad = np.flatnonzero(~np.isfinite(self.coefficients))
         if bad.size:
-            k = int(bad[0])
-            return [f"f 在 a 处没有 {k} 阶导数" if zh else f"f has no derivative of order {k} at a"]
+            k = str(int(bad[0]))
+            return [T("f has no derivative of order {k} at a", "f 在 a 处没有 {k} 阶导数").format(k=k)]
         out = []
         f, a = self["f"], self["a"]
         if f == "flat(x)" and a == 0:
-            out.append("e^(−1/x²) 在 0 处各阶导数为 0：Tₙ ≡ 0。零级数处处收敛，却只在 x = 0 处等于 f——光滑不等于解析"
-                       if zh else "every derivative of e^(−1/x²) at 0 is 0, so Tₙ ≡ 0: the zero series "
-                       "converges everywhere but equals f only at x = 0 — smooth is not analytic")
+            out.append(T("every derivative of e^(−1/x²) at 0 is 0, so Tₙ ≡ 0: the zero series "
+                         "converges everywhere but equals f only at x = 0 — smooth is not analytic",
+                         "e^(−1/x²) 在 0 处各阶导数为 0：Tₙ ≡ 0。零级数处处收敛，却只在 x = 0 处"
+                         "等于 f——光滑不等于解析"))
         elif f == "flat(x)":
-            out.append("e^(−1/x²) 在 0 处不解析，所以半径是 |a|" if zh
-                       else "e^(−1/x²) is not analytic at 0, so the radius is |a|")
+            out.append(T("e^(−1/x²) is not analytic at 0, so the radius is |a|",
+                         "e^(−1/x²) 在 0 处不解析，所以半径是 |a|"))
         if f == "1/(1+x^2)":
-            out.append("1/(1+x²) 在实轴上处处光滑，但复极点 ±i 把半径限制为 √(1+a²)" if zh
-                       else "1/(1+x²) is smooth on all of ℝ, yet its complex poles ±i cap the radius "
-                       "at √(1+a²)")
+            out.append(T("1/(1+x²) is analytic on all of ℝ, yet its complex poles ±i cap the "
+                         "radius at √(1+a²)",
+                         "1/(1+x²) 在整条实轴上解析，但复极点 ±i 把半径限制为 √(1+a²)"))
         r = self.radius
         if 0 < r < self["window"] and not (f == "flat(x)" and a == 0):
-            out.append(f"|x−a| > {r:.3g} 处级数发散：阶数越高，误差越大" if zh
-                       else f"beyond |x−a| = {r:.3g} the series diverges: higher orders make it worse")
+            if self.known is not None:
+                out.append(T("beyond |x−a| = {r} the series diverges: higher orders make it worse",
+                             "|x−a| > {r} 处级数发散：阶数越高，误差越大").format(r=f"{r:.3g}"))
+            elif not self.estimate_disagrees():
+                out.append(T("estimated from c₀…c₃₀: beyond |x−a| ≈ {r} the series seems to "
+                             "diverge", "由 c₀…c₃₀ 估计：|x−a| 超过约 {r} 时级数似乎发散")
+                           .format(r=f"{r:.3g}"))
+        if self.estimate_disagrees():
+            out.append(T("the estimate R ≈ {r} is poor here: the error stays below {tol} out "
+                          "to |x−a| = {g}; the coefficients do not follow one geometric rate",
+                          "这里 R ≈ {r} 的估计不可靠：误差在 |x−a| < {g} 内都小于 {tol}；"
+                          "系数没有稳定在单一几何速率上").format(
+                r=f"{self.estimate.radius:.3g}", tol=f"{TOLERANCE:g}",
+                g=f"{self.good_radius():.3g}"))
         return out
 
     def data(self) -> dict[str, Any]:

@@ -11,6 +11,8 @@ import pytest
 from calcterm.compute.taylor import taylor_polynomial
 from calcterm.export import dumps
 from calcterm.registry import get
+
+from texts import notes_in, readout_in
 from calcterm.render import render
 
 Taylor = get("taylor")
@@ -39,7 +41,7 @@ def test_export_holds_the_promised_numbers():
     np.testing.assert_allclose(data["coefficients"], [math.e / math.factorial(k) for k in range(5)])
     assert data["max_error"] > 0
     assert data["radius_estimate"] is None and data["non_finite"]["data.radius_estimate"] == "inf"
-    assert scene.readout()["R estimated"] == "∞"
+    assert readout_in(scene)["R estimated"] == "∞"
 
 
 def test_error_shrinks_inside_the_radius_and_grows_outside():
@@ -53,26 +55,26 @@ def test_error_shrinks_inside_the_radius_and_grows_outside():
         scene.step()  # even orders only: the odd coefficients are 0
     assert all(b < a for a, b in zip(inside, inside[1:]))
     assert all(b > a for a, b in zip(outside, outside[1:]))
-    assert any("poles ±i" in note for note in scene.notes())
-    assert scene.readout()["R true"] == "√(1+a²) = 1"
+    assert any("poles ±i" in note for note in notes_in(scene))
+    assert readout_in(scene)["R true"] == "√(1+a²) = 1"
 
 
 @pytest.mark.parametrize("a", [-2.0, 0.5, 2.0])
 def test_log_preset_radius_in_the_readout(a):
     scene = Taylor({"f": "log(1+x)", "a": a, "order": 30})
     if a <= -1:
-        assert "not defined" in scene.notes()[0]
-        assert scene.readout()["R estimated"] == "—"
+        assert "not defined" in notes_in(scene)[0]
+        assert readout_in(scene)["R estimated"] == "—"
     else:
-        assert float(scene.readout()["R estimated"]) == pytest.approx(1 + a, rel=0.01)
+        assert float(readout_in(scene)["R estimated"]) == pytest.approx(1 + a, rel=0.01)
 
 
 def test_flat_function_is_smooth_but_not_analytic_at_zero():
     scene = steps(Taylor({"f": "flat(x)", "a": 0.0}), 10)
     assert not scene.coefficients.any()
-    assert scene.readout()["R true"] == "T ≡ 0 = f only at 0"
-    assert any("equals f only at x = 0" in note for note in scene.notes("en"))
-    assert any("光滑不等于解析" in note for note in scene.notes("zh"))
+    assert readout_in(scene)["R true"] == "T ≡ 0 = f only at 0"
+    assert any("equals f only at x = 0" in note for note in notes_in(scene, "en"))
+    assert any("光滑不等于解析" in note for note in notes_in(scene, "zh"))
     assert scene.data()["max_error"] == pytest.approx(math.exp(-1 / 4))
 
 
@@ -81,7 +83,7 @@ def test_missing_derivative_is_a_note_not_an_exception():
         scene = steps(Taylor({"f": "abs(x)", "a": 0.0}), 3)
         render(scene.draw(100, 30), 100, 30)
         json.loads(dumps(scene.export()))
-    assert "no derivative of order 1" in scene.notes()[0]
+    assert "no derivative of order 1" in notes_in(scene)[0]
 
 
 def test_polynomial_is_clipped_to_the_view():
@@ -90,3 +92,21 @@ def test_polynomial_is_clipped_to_the_view():
     lo, hi = top.ylim
     tn = top.series[1].y
     assert tn.max() <= hi + (hi - lo) and tn.min() >= lo - (hi - lo)
+
+
+def test_a_poor_radius_estimate_is_called_poor():
+    """exp(1/(x−2)) at 0: the true radius is 2 (an essential singularity at 2); the slope of
+    log|c_k| over 30 orders says about 0.82, while the error stays below 1e-3 out to 1.7."""
+    scene = Taylor({"f": "exp(1/(x-2))", "window": 2.0})
+    for _ in range(30):
+        scene.step()
+    assert scene.estimate.radius < 1.0 and scene.good_radius() > 1.5
+    notes = notes_in(scene)
+    assert any("poor" in n for n in notes) and not any("seems to diverge" in n for n in notes)
+
+
+def test_a_good_estimate_is_not_called_poor():
+    scene = Taylor({"f": "1/(1+x^2-2*x)", "window": 2.0})
+    for _ in range(30):
+        scene.step()
+    assert not any("poor" in n for n in notes_in(scene))
