@@ -15,6 +15,7 @@ from calcterm.compute.surfaces import Surface, make
 from calcterm.params import Choice, Expression, Number
 from calcterm.plot import Figure, Line, Panel, Points, sample_count
 from calcterm.scene import Scene
+from calcterm.text import T, fmt
 
 MAX_STEPS = 5000
 ETA_STEP = 10 ** 0.1
@@ -33,11 +34,14 @@ FOLLOWS_SURFACE = ("x0", "y0", "eta")
 
 
 def _fmt(value: float, spec: str = ".3e") -> str:
-    if math.isnan(value):
-        return "undefined"
-    if math.isinf(value):
-        return "∞" if value > 0 else "−∞"
-    return format(value, spec)
+    return fmt(value, spec)
+
+
+LABELS: dict[str, T | str] = {"gd": T("GD", "梯度下降"), "momentum": T("Momentum", "动量法"),
+                              "nesterov": "Nesterov", "adagrad": "AdaGrad", "rmsprop": "RMSprop",
+                              "adam": "Adam"}
+STATUS = {"running": T("running", "运行中"), "diverged": T("diverged", "发散"),
+          "undefined": T("stopped", "已停止"), "converged": T("converged", "已收敛")}
 
 
 def _decade_above(value: float) -> float:
@@ -47,105 +51,128 @@ def _decade_above(value: float) -> float:
 
 class Descent(Scene):
     id = "descent"
-    title = "Gradient descent and its optimizers"
-    title_zh = "梯度下降及其优化器"
+    title = T("Gradient descent and its optimizers", "梯度下降及其优化器")
+    summary = T("GD, Momentum, Nesterov, AdaGrad, RMSprop and Adam on contour maps, alone or "
+                "racing, beside the (1 − μ/L)^k bound and the 2/L limit",
+                "GD、动量、Nesterov、AdaGrad、RMSprop 与 Adam 在等高线图上单跑或赛跑，"
+                "并对照 (1 − μ/L)^k 界与 2/L 稳定极限")
     section = "Part 2 §1.1–1.5, Part 3 §4.1–4.2"
     order = 40
+    pace = 2
     heaviest = {"optimizer": "race"}
     min_plot = (34, 14)
     params = (
-        Choice("surface", "quadratic", "the landscape; choosing one loads its suggested start "
-               "and η (custom uses f)", "地形；选择后载入建议的起点和 η（custom 使用 f）",
-               choices=SURFACES),
-        Expression("f", "(x^2-1)^2+y^2", "the function used when surface = custom; press e to "
-                   "type one (that selects custom)", "surface = custom 时使用的函数；按 e 输入",
+        Choice("surface", "quadratic", T("the landscape; choosing one loads its suggested start "
+                                         "and η (custom uses f)",
+                                         "地形；选择后载入建议的起点和 η（custom 使用 f）"),
+               choices=SURFACES,
+               labels={"quadratic": T("quadratic", "二次函数"),
+                       "rosenbrock": T("Rosenbrock", "Rosenbrock 函数"),
+                       "himmelblau": T("Himmelblau", "Himmelblau 函数"),
+                       "beale": T("Beale", "Beale 函数"), "saddle": T("saddle", "鞍面"),
+                       "custom": T("custom f", "自定义 f")}),
+        Expression("f", "(x^2-1)^2+y^2", T("the function used when surface = custom; press e to "
+                                           "type one (that selects custom)",
+                                           "surface = custom 时使用的函数；按 e 输入（会选中 custom）"),
                    presets={"double well": "(x^2-1)^2+y^2", "valley": "log(1+x^2+10*y^2)",
                             "egg crate": "x^2+y^2+2*sin(2*x)*sin(2*y)",
                             "kinks": "abs(x)+2*abs(y)"},
                    variables=("x", "y")),
-        Number("kappa", 10.0, "condition number κ = L/μ of the quadratic",
-               "二次函数的条件数 κ = L/μ", lo=1.0, hi=1000.0, step=ETA_STEP, log=True),
-        Number("angle", 30.0, "how far the quadratic's axes are turned, in degrees",
-               "二次函数主轴的旋转角（度）", lo=-90.0, hi=90.0, step=5.0),
-        Choice("optimizer", "gd", "the update rule; race runs all six from the same start",
-               "更新规则；race 让六种方法从同一起点赛跑", choices=(*METHODS, "race"),
-               labels={**NAMES, "race": "race (all six)"}),
-        Number("eta", 0.1, "step size η (learning rate)", "步长 η（学习率）",
+        Number("kappa", 10.0, T("condition number κ = L/μ of the quadratic",
+                                "二次函数的条件数 κ = L/μ"),
+               lo=1.0, hi=1000.0, step=ETA_STEP, log=True),
+        Number("angle", 30.0, T("how far the quadratic's axes are turned, in degrees",
+                                "二次函数主轴的旋转角（度）"), lo=-90.0, hi=90.0, step=5.0),
+        Choice("optimizer", "gd", T("the update rule; race runs all six from the same start",
+                                    "更新规则；race 让六种方法从同一起点赛跑"),
+               choices=(*METHODS, "race"),
+               labels={**LABELS, "race": T("race (all six)", "赛跑（全部六种）")}),
+        Number("eta", 0.1, T("step size η (learning rate)", "步长 η（学习率）"),
                lo=1e-4, hi=3.0, step=ETA_STEP, log=True),
-        Choice("schedule", "constant", "how η shrinks with the step t: η, η/(1+λt) or η·e^(−λt)",
-               "η 随步数 t 的衰减：η、η/(1+λt) 或 η·e^(−λt)", choices=SCHEDULES,
-               labels={"constant": "constant", "inverse": "η/(1+λt)", "exponential": "η·e^(−λt)"}),
-        Number("lam", 0.05, "decay rate λ of the schedule", "衰减率 λ", lo=0.0, hi=1.0, step=0.01),
-        Number("beta", 0.9, "memory β of the gradient average (Momentum, Nesterov, Adam β₁)",
-               "梯度平均的记忆系数 β（动量、Nesterov、Adam 的 β₁）", lo=0.0, hi=0.99, step=0.01),
-        Number("beta2", 0.99, "memory of the squared-gradient average (RMSprop ρ, Adam β₂)",
-               "梯度平方平均的记忆系数（RMSprop 的 ρ，Adam 的 β₂）", lo=0.5, hi=0.999, step=0.001),
-        Number("x0", -4.0, "start x", "起点 x", lo=-5.0, hi=5.0, step=0.1),
-        Number("y0", 3.0, "start y", "起点 y", lo=-5.0, hi=5.0, step=0.1),
+        Choice("schedule", "constant",
+               T("how η shrinks with the step t: η, η/(1+λt) or η·e^(−λt)",
+                 "η 随步数 t 的衰减：η、η/(1+λt) 或 η·e^(−λt)"), choices=SCHEDULES,
+               labels={"constant": T("constant", "常数"), "inverse": "η/(1+λt)",
+                       "exponential": "η·e^(−λt)"}),
+        Number("lam", 0.05, T("decay rate λ of the schedule", "衰减率 λ"), lo=0.0, hi=1.0,
+               step=0.01),
+        Number("beta", 0.9, T("memory β of the gradient average (Momentum, Nesterov, Adam β₁)",
+                              "梯度平均的记忆系数 β（动量、Nesterov、Adam 的 β₁）"),
+               lo=0.0, hi=0.99, step=0.01),
+        Number("beta2", 0.99, T("memory of the squared-gradient average (RMSprop ρ, Adam β₂)",
+                                "梯度平方平均的记忆系数（RMSprop 的 ρ，Adam 的 β₂）"),
+               lo=0.5, hi=0.999, step=0.001),
+        Number("x0", -4.0, T("start x", "起点 x"), lo=-5.0, hi=5.0, step=0.1),
+        Number("y0", 3.0, T("start y", "起点 y"), lo=-5.0, hi=5.0, step=0.1),
     )
-    explanation = {
-        "en": (
-            "Each step moves the point against the gradient, x ← x − η∇f(x): straight across the "
-            "contour lines, shown by the arrow −∇f. The loss panel plots the gap f(x_k) − f* on a "
-            "log scale, so a straight line there means a fixed factor per step.\n"
-            "On the quadratic ½(u² + κv²) the curvatures are μ = 1 and L = κ. With η = 1/L the "
-            "theorem for μ-strongly convex, L-smooth functions guarantees f(x_k) − f* ≤ "
-            "(1 − μ/L)^k (f(x_0) − f*); that bound is proved for η = 1/L, not for any η. The "
-            "readout sets the bound beside the factor actually measured (on a quadratic it is "
-            "(1 − μ/L)², better than the bound). Raise η: past 2/L the stiff direction is "
-            "multiplied by |1 − ηL| > 1 each step and plain gradient descent diverges — watch "
-            "the zig-zag grow. Raise κ to feel ill-conditioning: the safe η shrinks like 1/L "
-            "while progress along the flat direction needs ημ, so it takes about κ steps.\n"
-            "Momentum averages gradients (v ← βv + (1−β)∇f, x ← x − ηv) and glides along the "
-            "valley; Nesterov takes the gradient at the point it is about to reach. AdaGrad, "
-            "RMSprop and Adam divide by a running size of the gradient, so their steps are "
-            "about η per coordinate whatever the slope; Adam's bias correction makes even its "
-            "first step η. Rates like O(1/√t) belong to stochastic gradients (SGD on convex "
-            "problems); momentum alone does not improve that to O(1/t). Here the gradients are "
-            "exact. Try the saddle: starting on y = 0 stalls at the saddle point; any tiny y "
-            "escapes."
-        ),
-        "zh": (
-            "每一步都逆着梯度移动：x ← x − η∇f(x)，方向垂直于等高线，即图中箭头 −∇f。"
-            "损失图用对数坐标画出差距 f(x_k) − f*，直线表示每步按固定比例缩小。\n"
-            "在二次函数 ½(u² + κv²) 上，曲率 μ = 1，L = κ。对 μ-强凸且 L-光滑的函数，"
-            "取 η = 1/L 时有 f(x_k) − f* ≤ (1 − μ/L)^k (f(x_0) − f*)；这个界是在 η = 1/L 下"
-            "证明的，并非对任意步长都成立。读数栏把理论界与实测的每步收缩比并列（二次函数上"
-            "实测为 (1 − μ/L)²，比界更好）。增大 η：超过 2/L 后，陡峭方向每步被乘以 "
-            "|1 − ηL| > 1，普通梯度下降发散——锯齿越来越大。增大 κ 体会病态条件：安全步长按 "
-            "1/L 缩小，而平坦方向每步只前进约 ημ，大约需要 κ 步。\n"
-            "动量法对梯度做滑动平均（v ← βv + (1−β)∇f，x ← x − ηv），沿谷底滑行；Nesterov "
-            "在即将到达的位置取梯度。AdaGrad、RMSprop 和 Adam 除以梯度大小的累计估计，"
-            "因此每个坐标每步约走 η，与坡度无关；Adam 的偏差修正使第一步也恰为 η。"
-            "O(1/√t) 之类的速率属于随机梯度（凸问题上的 SGD），仅靠动量并不能把它提升到 "
-            "O(1/t)；这里用的是精确梯度。试试鞍面：从 y = 0 出发会停在鞍点，稍有偏离便会逃离。"
-        ),
-    }
+    explanation = T(
+        "Each step moves the point against the gradient, x ← x − η∇f(x): straight across the "
+        "contour lines, shown by the arrow −∇f. The loss panel plots the gap f(x_k) − f* on a "
+        "log scale, so a straight line there means a fixed factor per step.\n"
+        "On the quadratic ½(u² + κv²) the curvatures are μ = 1 and L = κ. With η = 1/L the "
+        "theorem for μ-strongly convex, L-smooth functions guarantees f(x_k) − f* ≤ "
+        "(1 − μ/L)^k (f(x_0) − f*); that bound is proved for η = 1/L, not for any η. The "
+        "readout sets the bound beside the factor actually measured (on a quadratic it is "
+        "(1 − μ/L)², better than the bound). Raise η: past 2/L the stiff direction is "
+        "multiplied by |1 − ηL| > 1 each step and plain gradient descent with a constant η "
+        "diverges — watch the zig-zag grow (a decaying schedule can rescue it once η_k < 2/L). "
+        "Raise κ to feel ill-conditioning: the safe η shrinks like 1/L while progress along "
+        "the flat direction needs ημ, so it takes about κ steps.\n"
+        "Momentum averages gradients (v ← βv + (1−β)∇f, x ← x − ηv) and glides along the "
+        "valley; Nesterov takes the gradient at the point it is about to reach. AdaGrad, "
+        "RMSprop and Adam divide by a running size of the gradient, but only Adam's steps are "
+        "about η per coordinate whatever the slope (its bias correction makes even its first "
+        "step η): AdaGrad's steps shrink as its sum of squared gradients grows, and RMSprop's "
+        "start near η/√(1−ρ) because it has no bias correction. AdaGrad divides by √G, the "
+        "root of the accumulated squares, not by G. Rates like O(1/√t) belong to stochastic "
+        "gradients (SGD on convex problems); momentum alone does not improve that to O(1/t). "
+        "Here the gradients are exact. Try the saddle: starting on y = 0 stalls at the saddle "
+        "point; any tiny y escapes.",
+        "每一步都逆着梯度移动：x ← x − η∇f(x)，方向垂直于等高线，即图中箭头 −∇f。"
+        "损失图用对数坐标画出差距 f(x_k) − f*，直线表示每步按固定比例缩小。\n"
+        "在二次函数 ½(u² + κv²) 上，曲率 μ = 1，L = κ。对 μ-强凸且 L-光滑的函数，"
+        "取 η = 1/L 时有 f(x_k) − f* ≤ (1 − μ/L)^k (f(x_0) − f*)；这个界是在 η = 1/L 下"
+        "证明的，并非对任意步长都成立。读数栏把理论界与实测的每步收缩比并列（二次函数上"
+        "实测为 (1 − μ/L)²，比界更好）。增大 η：超过 2/L 后，陡峭方向每步被乘以 "
+        "|1 − ηL| > 1，常数步长的梯度下降发散——锯齿越来越大（衰减的步长一旦使 η_k < 2/L，"
+        "可以把它救回来）。增大 κ 体会病态条件：安全步长按 1/L 缩小，而平坦方向每步只前进约 "
+        "ημ，大约需要 κ 步。\n"
+        "动量法对梯度做滑动平均（v ← βv + (1−β)∇f，x ← x − ηv），沿谷底滑行；Nesterov "
+        "在即将到达的位置取梯度。AdaGrad、RMSprop 和 Adam 都除以梯度大小的累计估计，但只有 "
+        "Adam 的步长在每个坐标上约为 η、与坡度无关（偏差修正使它第一步也恰为 η）：AdaGrad "
+        "的平方梯度之和不断增大，步长随之缩小；RMSprop 没有偏差修正，起步约为 η/√(1−ρ)。"
+        "AdaGrad 除以的是累计平方和的平方根 √G，而不是 G。O(1/√t) 之类的速率属于随机梯度"
+        "（凸问题上的 SGD），仅靠动量并不能把它提升到 O(1/t)；这里用的是精确梯度。"
+        "试试鞍面：从 y = 0 出发会停在鞍点，稍有偏离便会逃离。",
+    )
 
-    def __init__(self, values: Mapping[str, Any] | None = None, seed: int | None = None) -> None:
-        values = {name: self.param(name).validate(v) for name, v in (values or {}).items()}
-        if "f" in values and "surface" not in values:
-            values["surface"] = "custom"
-        if "surface" in values:
-            probe = {**{p.name: p.default for p in self.params}, **values}
-            surface = self._surface_for(probe)
-            for name, value in self._suggestion(surface).items():
-                values.setdefault(name, value)
-        super().__init__(values, seed)
-
-    def set(self, name: str, value: Any) -> None:
-        """Change one parameter. Typing f selects the custom surface; moving to another
-        surface brings its suggested start and η along."""
-        value = self.param(name).validate(value)
-        changes = {name: value}
+    def implied(self, name: str, value: Any) -> dict[str, Any]:
+        """Typing f selects the custom surface; a surface brings its start and η along."""
+        changes: dict[str, Any] = {}
         if name == "f":
+            if self["surface"] == "custom":
+                return changes  # editing f on the custom surface keeps the chosen start
             changes["surface"] = "custom"
-        if changes.get("surface", self["surface"]) != self["surface"]:
-            surface = self._surface_for({**self.values, **changes})
-            changes.update(self._suggestion(surface))
-        for key, new in changes.items():
-            self.values[key] = self.param(key).validate(new)
-        self.reset()
+        surface_key = changes.get("surface", value if name == "surface" else None)
+        if surface_key is None:
+            return changes
+        probe = {**self.values, name: value, "surface": surface_key}
+        changes.update(self._suggestion(self._surface_for(probe)))
+        return changes
+
+    def matters(self, name: str) -> bool:
+        optimizer, surface = self["optimizer"], self["surface"]
+        if name in ("kappa", "angle"):
+            return surface == "quadratic"
+        if name == "f":
+            return surface == "custom"
+        if name == "lam":
+            return self["schedule"] != "constant"
+        if name == "beta":
+            return optimizer in ("momentum", "nesterov", "adam", "race")
+        if name == "beta2":
+            return optimizer in ("rmsprop", "adam", "race")
+        return True
 
     @staticmethod
     def _surface_for(values: Mapping[str, Any]) -> Surface:
@@ -181,9 +208,9 @@ class Descent(Scene):
     def is_race(self) -> bool:
         return len(self.methods) > 1
 
-    def step(self) -> None:
-        if any(r.running for r in self.runs.values()) and self.t < MAX_STEPS:
-            super().step()
+    @property
+    def done(self) -> bool:
+        return self.t >= MAX_STEPS or not any(r.running for r in self.runs.values())
 
     def advance(self) -> None:
         for run in self.runs.values():
@@ -333,13 +360,15 @@ class Descent(Scene):
             self._add_arrow(panel, view)
         if minima:
             mx, my = np.array(minima).T
-            label = "lowest on grid" if self.surface.f_star is None else "minimum"
+            label = T("lowest on grid", "网格上的最低点") if self.surface.f_star is None \
+                else T("minimum", "最小点")
             panel.add(Points(mx, my, label, "white", "✕"))
         for m in self.methods:
             run = self.runs[m]
             color, marker = STYLE[m]
             x, y = run.path[-1]
-            label = NAMES[m] + ("" if run.running else f" ({run.status})")
+            label = LABELS[m] + ("" if run.running else T(" ({s})", "（{s}）").format(s=STATUS.get(
+                run.status, run.status)))
             if view[0] <= x <= view[1] and view[2] <= y <= view[3]:
                 panel.add(Points(np.array([x]), np.array([y]), label, color, marker))
             else:  # off the map: keep the legend entry, draw nothing
@@ -368,9 +397,11 @@ class Descent(Scene):
 
     def _loss_panel(self, width: int) -> Panel:
         kind = self.loss_kind
-        title = {"f - f*": "f(x_k) − f*", "f - min seen": "f(x_k) − lowest f seen (f* unknown)",
-                 "gradient norm": "‖∇f(x_k)‖ (no minimum)"}[kind]
-        panel = Panel(title=title, xlabel="step k", yscale="log")
+        title = {"f - f*": "f(x_k) − f*",
+                 "f - min seen": T("f(x_k) − lowest f seen (f* unknown)",
+                                   "f(x_k) − 见过的最小 f（f* 未知）"),
+                 "gradient norm": T("‖∇f(x_k)‖ (no minimum)", "‖∇f(x_k)‖（无最小值）")}[kind]
+        panel = Panel(title=title, xlabel=T("step k", "步数 k"), yscale="log")
         n = sample_count(width // 2)
         curves = {m: self.losses(m) for m in self.methods}
         firsts = [c[0] for c in curves.values() if len(c) and np.isfinite(c[0]) and c[0] > 0]
@@ -382,13 +413,13 @@ class Descent(Scene):
         if self.L is not None and not self.is_race:
             k = np.unique(np.linspace(0, k_max, n).astype(int))
             bound = self.bound(k)
-            panel.add(Line(k, bound, "(1−μ/L)^k bound", "gray"))
+            panel.add(Line(k, bound, T("(1−μ/L)^k bound", "(1−μ/L)^k 界"), "gray"))
             lowest = float(bound[-1]) if bound[-1] > 0 else lowest
         for m, loss in curves.items():
             k = np.unique(np.linspace(0, len(loss) - 1, n).astype(int))
             with np.errstate(invalid="ignore"):
                 shown = np.minimum(loss[k], top)
-            panel.add(Line(k, shown, "", STYLE[m][0]))
+            panel.add(Line(k, shown, LABELS[m] if self.is_race else "", STYLE[m][0]))
             visible = shown[np.isfinite(shown) & (shown > floor)]
             if visible.size:
                 lowest = min(lowest, float(visible.min()))
@@ -397,20 +428,21 @@ class Descent(Scene):
 
     # --- words and numbers out -----------------------------------------------------------
 
-    def readout(self) -> dict[str, str]:
-        out = {"k": f"{self.t}", "η_k": _fmt(self.settings.rate(self.t), ".3g")}
+    def readout(self) -> dict[T | str, T | str]:
+        out: dict[T | str, T | str] = {"k": f"{self.t}", "η_k": _fmt(self.settings.rate(self.t), ".3g")}
         label = {"f - f*": "f − f*", "f - min seen": "f", "gradient norm": "f"}[self.loss_kind]
         if self.is_race:
             for m in self.methods:
                 run = self.runs[m]
                 value = self.losses(m)[-1] if label == "f − f*" else run.values[-1]
-                text = f"{label} {_fmt(value, '.2e')}"
+                text: T | str = f"{label} {_fmt(value, '.2e')}"
                 rate = self.measured_rate(m)
                 if run.status != "running":
-                    text += f"  {run.status} at k={len(run.path) - 1}"
+                    text = text + T("  {s} at k={k}", "  第 {k} 步{s}").format(
+                        s=STATUS.get(run.status, run.status), k=str(len(run.path) - 1))
                 elif math.isfinite(rate):
                     text += f"  ×{rate:.3f}"
-                out[NAMES[m]] = text
+                out[LABELS[m]] = text
             return out
         m = self.methods[0]
         run = self.runs[m]
@@ -420,52 +452,68 @@ class Descent(Scene):
         with np.errstate(all="ignore"):
             out["‖∇f‖"] = _fmt(float(np.hypot(*self.surface.grad_at(run.path[-1]))))
         if run.status != "running":
-            out["status"] = f"{run.status} at k={len(run.path) - 1}"
+            out[T("status", "状态")] = T("{s} at k={k}", "第 {k} 步{s}").format(
+                s=STATUS.get(run.status, run.status), k=str(len(run.path) - 1))
         if self.L is not None:
             eta = self.settings.rate(self.t)
             out["L, μ (κ)"] = f"{self.L:.4g}, {self.mu:.4g}  ({self.L / self.mu:.4g})"
-            out["η·L"] = f"{eta * self.L:.3g}  (GD stable below 2)"
-            out["1 − μ/L"] = f"{self.theoretical_rate:.4f}  bound at η = 1/L"
+            out["η·L"] = T("{v}  (GD stable below 2)", "{v}（小于 2 时梯度下降稳定）").format(
+                v=f"{eta * self.L:.3g}")
+            out["1 − μ/L"] = T("{v}  bound at η = 1/L", "{v}（η = 1/L 时的界）").format(
+                v=f"{self.theoretical_rate:.4f}")
             rate = self.measured_rate(m)
-            out["rate seen"] = (f"{rate:.4f} per step" if math.isfinite(rate) else "—")
+            out[T("rate seen", "实测收缩比")] = T("{v} per step", "每步 {v}").format(
+                v=f"{rate:.4f}") if math.isfinite(rate) else "—"
             if m == "gd":
-                out["GD exact"] = f"{self.gd_rate_at_eta():.4g}  = max(1−ηλ)²"
+                out[T("GD exact", "梯度下降精确值")] = f"{self.gd_rate_at_eta():.4g}  = max(1−ηλ)²"
             loss = self.losses(m)
             if loss[0] > 0 and np.isfinite(loss[-1]):
-                out["(1−μ/L)^k"] = f"{self.theoretical_rate ** self.t:.3e}  seen {loss[-1] / loss[0]:.3e}"
+                out["(1−μ/L)^k"] = T("{b}  seen {s}", "{b}  实测 {s}").format(
+                    b=f"{self.theoretical_rate ** self.t:.3e}", s=f"{loss[-1] / loss[0]:.3e}")
         return out
 
-    def notes(self, lang: str = "en") -> list[str]:
-        zh = lang == "zh"
-        out: list[str] = []
+    def notes(self) -> list[T]:
+        out: list[T] = []
         for m in self.methods:
             run = self.runs[m]
-            k = len(run.path) - 1
+            k = str(len(run.path) - 1)
+            name = LABELS[m]
             if run.diverged:
-                why = ""
-                if self.L is not None and m == "gd":
-                    why = (f"（η = {self.settings.eta:.3g} > 2/L = {2 / self.L:.3g}）" if zh
-                           else f" (η = {self.settings.eta:.3g} > 2/L = {2 / self.L:.3g})")
+                why: T | str = ""
+                if self.L is not None and m == "gd" and self["schedule"] == "constant":
+                    why = f" (η = {self.settings.eta:.3g} > 2/L = {2 / self.L:.3g})"
                 if not self.surface.bounded_below:
-                    out.append(f"{NAMES[m]} 跑向无穷远：函数无下界" if zh
-                               else f"{NAMES[m]} ran off to infinity: f has no minimum")
+                    out.append(T("{m} ran off to infinity: f has no minimum",
+                                 "{m} 跑向无穷远：函数无下界").format(m=name))
                 else:
-                    out.append(f"{NAMES[m]} 在第 {k} 步发散：|x| > {BLOWUP:.0e}，已停止{why}" if zh
-                               else f"{NAMES[m]} diverged at step {k}: |x| > {BLOWUP:.0e}, "
-                                    f"stopped{why}")
+                    out.append(T("{m} diverged at step {k}: |x| > {b}, stopped{why}",
+                                 "{m} 在第 {k} 步发散：|x| > {b}，已停止{why}").format(
+                        m=name, k=k, b=f"{BLOWUP:.0e}", why=why))
             elif run.status == "undefined":
-                out.append(f"{NAMES[m]} 到达 f 无定义处，已停止" if zh
-                           else f"{NAMES[m]} reached a point where f is undefined; stopped")
+                x = run.path[-1]
+                with np.errstate(all="ignore"):
+                    value_ok = math.isfinite(float(self.surface.value_at(x)))
+                if value_ok:
+                    out.append(T("{m} reached a point where ∇f is undefined (a kink); stopped",
+                                 "{m} 到达 ∇f 无定义的点（尖点），已停止").format(m=name))
+                else:
+                    out.append(T("{m} reached a point where f is undefined; stopped",
+                                 "{m} 到达 f 无定义处，已停止").format(m=name))
         if (self.L is not None and "gd" in self.methods and self.runs["gd"].running
-                and self.settings.eta * self.L > 2):
-            out.append("η > 2/L：梯度下降将会发散" if zh else "η > 2/L: gradient descent will diverge")
+                and self.settings.rate(self.t) * self.L > 2):
+            if self["schedule"] == "constant":
+                out.append(T("η > 2/L: gradient descent will diverge",
+                             "η > 2/L：梯度下降将会发散"))
+            else:
+                out.append(T("η_k > 2/L for now: GD grows until the schedule brings η_k below 2/L",
+                             "目前 η_k > 2/L：梯度下降会先增长，直到衰减使 η_k 低于 2/L"))
         if self.loss_kind == "f - min seen":
-            out.append("f* 未知：损失图画的是 f(x_k) − 见过的最小 f" if zh
-                       else "f* unknown: the loss panel plots f(x_k) − the lowest f seen")
+            out.append(T("f* unknown: the loss panel plots f(x_k) − the lowest f seen",
+                         "f* 未知：损失图画的是 f(x_k) − 见过的最小 f"))
         if "rmsprop" in self.methods and self.t < 20:
-            boost = 1 / math.sqrt(1 - self["beta2"])
-            out.append(f"RMSprop 没有偏差修正：最初几步约为 {boost:.3g}×η" if zh
-                       else f"RMSprop has no bias correction: its first steps are about {boost:.3g}×η")
+            boost = f"{1 / math.sqrt(1 - self['beta2']):.3g}"
+            out.append(T("RMSprop has no bias correction: its first steps are about {b}×η",
+                         "RMSprop 没有偏差修正：最初几步约为 {b}×η").format(b=boost))
         return out
 
     def data(self) -> dict[str, Any]:

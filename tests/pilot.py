@@ -15,8 +15,15 @@ def readout(app) -> str:
     return str(app.screen.query_one("#readout", Static).render())
 
 
-async def select(pilot, row: int) -> None:
-    """Move the selection down to parameter `row` with the keyboard."""
-    for _ in range(row - pilot.app.screen.selected):
+def selected_name(app) -> str:
+    screen = app.screen
+    return screen.scene.params[screen.selected].name
+
+
+async def select(pilot, name: str) -> None:
+    """Move the selection down to the parameter called `name` with the keyboard."""
+    for _ in range(len(pilot.app.screen.scene.params)):
+        if selected_name(pilot.app) == name:
+            return
         await pilot.press("down")
-    assert pilot.app.screen.selected == row
+    assert selected_name(pilot.app) == name, f"{name} cannot be reached with ↓ (is it dimmed?)"

@@ -12,6 +12,9 @@ from calcterm.compute.optimizers import METHODS
 from calcterm.export import dumps
 from calcterm.plot import Points
 from calcterm.registry import get
+from calcterm.text import tr
+
+from texts import notes_in, readout_in
 from calcterm.render import render
 
 Descent = get("descent")
@@ -49,7 +52,7 @@ def test_at_eta_one_over_L_each_step_contracts_within_the_bound(kappa, angle):
 def test_just_above_two_over_L_gd_diverges_and_says_so():
     with np.errstate(all="raise"):
         scene = run({"eta": 0.202})  # L = 10, so 2/L = 0.2
-        assert any("will diverge" in n for n in scene.notes())
+        assert any("will diverge" in n for n in notes_in(scene))
         for _ in range(3000):
             scene.step()
         t = scene.t
@@ -58,11 +61,11 @@ def test_just_above_two_over_L_gd_diverges_and_says_so():
         data = json.loads(dumps(scene.export()))
         text = render(scene.draw(120, 40), 120, 40)
     assert data["data"]["diverged"]["gd"] is True
-    assert any("diverged" in n and "2/L" in n for n in scene.notes())
-    assert "diverged" in scene.readout()["status"]
-    assert "nan" not in " ".join(scene.readout().values()).lower()
+    assert any("diverged" in n and "2/L" in n for n in notes_in(scene))
+    assert "diverged" in readout_in(scene)["status"]
+    assert "nan" not in " ".join(readout_in(scene).values()).lower()
     assert "diverged" in text
-    assert any("发散" in n for n in scene.notes("zh"))
+    assert any("发散" in n for n in notes_in(scene, "zh"))
 
 
 def test_path_is_clipped_to_the_view():
@@ -99,7 +102,7 @@ def test_typing_f_selects_the_custom_surface():
     assert scene["x0"] == 1.5, "editing f on the custom surface keeps the chosen start"
     for _ in range(30):
         scene.step()
-    assert any("f* unknown" in n for n in scene.notes())
+    assert any("f* unknown" in n for n in notes_in(scene))
     assert scene.runs["gd"].values[-1] < scene.runs["gd"].values[0]
 
 
@@ -120,7 +123,7 @@ def test_every_surface_draws_cleanly(surface, optimizer):
         for size in ((120, 40), (46, 23)):
             render(scene.draw(*size), *size)
         json.loads(dumps(scene.export()))
-    text = " ".join(scene.readout().values()) + " ".join(scene.notes())
+    text = " ".join(readout_in(scene).values()) + " ".join(notes_in(scene))
     assert "nan" not in text.lower()
 
 
@@ -129,13 +132,47 @@ def test_race_styles_are_distinct_and_in_the_legend():
 
     colors, markers = zip(*STYLE.values())
     assert len(set(colors)) == len(set(markers)) == len(METHODS)
-    labels = [s.label for s in run({"optimizer": "race"}, 3).draw(120, 40).panels[0].series]
-    for name in ("GD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam"):
-        assert name in labels
+    figure = run({"optimizer": "race"}, 3).draw(120, 40)
+    for panel in figure.panels:  # the map and the loss panel both name every racer
+        labels = [tr(s.label, "en") for s in panel.series]
+        for name in ("GD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam"):
+            assert any(label.startswith(name) for label in labels), (panel.title, labels)
 
 
 def test_schedules_shrink_eta():
     scene = run({"schedule": "inverse", "lam": 0.5}, 4)
-    assert scene.readout()["η_k"] == f"{0.1 / 3:.3g}"
+    assert readout_in(scene)["η_k"] == f"{0.1 / 3:.3g}"
     scene = run({"schedule": "exponential", "lam": 0.5}, 2)
-    assert float(scene.readout()["η_k"]) == pytest.approx(0.1 * math.exp(-1), rel=1e-3)
+    assert float(readout_in(scene)["η_k"]) == pytest.approx(0.1 * math.exp(-1), rel=1e-3)
+
+
+def test_a_kink_is_not_called_undefined_f():
+    """At a kink of |x| + 2|y| the function is defined; only its gradient is not."""
+    scene = Descent({"f": "abs(x)+2*abs(y)", "x0": 0.5, "y0": 0.0})
+    for _ in range(300):
+        scene.step()
+    notes = notes_in(scene)
+    assert any("∇f is undefined" in n for n in notes)
+    assert not any("where f is undefined" in n for n in notes)
+
+
+def test_a_decaying_schedule_is_not_promised_divergence():
+    scene = Descent({"eta": 0.3, "schedule": "exponential", "lam": 0.5})
+    assert scene.settings.rate(0) * scene.L > 2
+    notes = notes_in(scene)
+    assert not any("will diverge" in n for n in notes)
+    assert any("schedule brings" in n for n in notes)
+
+
+def test_choosing_a_surface_loads_its_start_unless_given():
+    assert Descent({"surface": "rosenbrock"})["x0"] == pytest.approx(-1.2)
+    assert Descent({"surface": "rosenbrock", "x0": 0.5})["x0"] == 0.5
+    assert Descent({"f": "x^2+y^2"})["surface"] == "custom"
+
+
+def test_irrelevant_parameters_are_named():
+    scene = Descent({"surface": "rosenbrock"})
+    assert not scene.matters("kappa") and not scene.matters("f") and not scene.matters("beta")
+    assert not scene.matters("lam")
+    race = Descent({"optimizer": "race", "schedule": "inverse"})
+    assert race.matters("beta") and race.matters("beta2") and race.matters("lam")

@@ -10,7 +10,6 @@ from calcterm.registry import get
 from pilot import plot_text, readout, select
 
 SIZE = (120, 40)
-ETA, OPTIMIZER, F = 5, 4, 1  # parameter rows
 
 
 async def test_eta_key_changes_the_path_and_the_theory_readout():
@@ -21,7 +20,7 @@ async def test_eta_key_changes_the_path_and_the_theory_readout():
         path_before = scene.runs["gd"].path.copy()
         plot_before, readout_before = plot_text(app), readout(app)
         assert "η·L" in readout_before and "1 − μ/L" in readout_before
-        await select(pilot, ETA)
+        await select(pilot, "eta")
         for _ in range(4):  # 0.1 × 10^0.4 ≈ 0.25 > 2/L = 0.2
             await pilot.press("right")
         assert 0.2 < scene["eta"] < 0.3 and scene.t == 0
@@ -42,7 +41,7 @@ async def test_optimizer_key_switches_rule_and_race_shows_all_six():
         scene = app.screen.scene
         await pilot.press("n", "n", "n", "n")
         gd_plot, gd_path = plot_text(app), scene.runs["gd"].path.copy()
-        await select(pilot, OPTIMIZER)
+        await select(pilot, "optimizer")
         await pilot.press("right")
         assert scene["optimizer"] == "momentum" and list(scene.runs) == ["momentum"]
         await pilot.press("n", "n", "n", "n")
@@ -59,8 +58,7 @@ async def test_optimizer_key_switches_rule_and_race_shows_all_six():
 async def test_typing_a_function_switches_to_custom_and_it_runs():
     app = CalcTermApp(scene=get("descent")())
     async with app.run_test(size=SIZE) as pilot:
-        await select(pilot, F)
-        await pilot.press("e")
+        await pilot.press("e")  # f is dimmed (the surface is not custom), yet e edits it
         assert isinstance(app.screen, ExpressionScreen)
         app.screen.query_one(Input).value = "(x-1)^2 + 3*(y+0.5)^2"
         await pilot.press("enter")
