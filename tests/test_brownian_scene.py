@@ -12,6 +12,9 @@ from calcterm.export import dumps
 from calcterm.plot import Bars, Line, Points
 from calcterm.registry import get
 from calcterm.render import render
+from calcterm.text import localize, tr
+
+from texts import notes_in, readout_in
 
 Brownian = get("brownian")
 VIEWS = ("paths", "variation", "ito", "scaling")
@@ -19,8 +22,7 @@ Z = 3.29  # two-sided 0.1 % normal quantile
 
 
 def drained(scene):
-    for _ in scene.work() or ():
-        pass
+    scene.finish_job()
     return scene
 
 
@@ -33,7 +35,7 @@ def test_every_view_draws_cleanly(view, values):
         for size in ((60, 20), (120, 40)):
             for _ in range(7):
                 scene.step()
-            text = render(scene.draw(*size), *size)
+            text = render(localize(scene.draw(*size), "en"), *size)
             assert len(text.split("\n")) == size[1]
         assert scene.readout()
         json.loads(dumps(scene.export()))
@@ -87,20 +89,20 @@ def test_drawn_paths_stay_when_only_the_number_of_paths_changes():
     np.testing.assert_array_equal(few.ens.detail, many.ens.detail)
 
 
-def test_big_runs_finish_in_work_and_stale_work_is_dropped():
+def test_big_runs_finish_in_a_job_that_leaves_the_scene_alone_until_adopted():
     scene = Brownian({"paths": 400, "steps": 20_000.0})
     assert not scene.ens.complete and scene.ens.done >= 20
-    assert any("background" in note for note in scene.notes())
+    assert any("background" in note for note in notes_in(scene))
     drained(scene)
-    assert scene.ens.complete and scene.work() is None
+    assert scene.ens.complete and scene.job() is None
     assert scene.data()["paths_simulated"] == 400
 
     stale = Brownian({"paths": 400, "steps": 20_000.0})
-    work = stale.work()
-    stale.set("T", 2.0)  # a new run starts; the old one must not overwrite it
-    for _ in work:
-        pass
-    assert stale.ens.T == 2.0 and not stale.ens.complete
+    job, revision = stale.job(), stale.revision
+    stale.set("T", 2.0)  # a new run starts; the host adopts the old result only if unchanged
+    result = job.run(lambda fraction: None)
+    assert result.complete and result.T == 1.0
+    assert stale.revision != revision and stale.ens.T == 2.0 and not stale.ens.complete
 
 
 def test_the_heaviest_run_never_holds_paths_times_steps():
@@ -133,7 +135,7 @@ def test_variation_view_walks_down_the_ladder():
         scene.step()
     assert levels[0] == 0 and max(levels) == len(scene.ens.ladder) - 1
     assert sorted(levels) == levels
-    assert "1024" in scene.readout()["grid m"]
+    assert "1024" in readout_in(scene)["grid m"]
 
 
 def test_scaling_view_sweeps_c_up_and_back():
@@ -152,18 +154,33 @@ def test_ito_view_marks_the_sums_on_their_closed_forms():
     for _ in range(40):
         scene.step()
     left, right = scene.draw(120, 40).panels
-    marks = {s.label: s for s in left.series if isinstance(s, Points)}
-    lines = {s.label: s for s in left.series if isinstance(s, Line)}
+    marks = {tr(s.label, "en"): s for s in left.series if isinstance(s, Points)}
+    lines = {tr(s.label, "en"): s for s in left.series if isinstance(s, Line)}
     ito, closed = marks["Itô Σ W₋ΔW"], lines["(W²−t)/2"]
     at = np.searchsorted(closed.x, ito.x)
     assert np.max(np.abs(ito.y - closed.y[at])) < 5 * math.sqrt(2 / scene.n)
-    assert any(s.label == "2∫W dW, no +t" for s in right.series)
+    assert any(tr(s.label, "en") == "2∫W dW, no +t" for s in right.series)
 
 
 def test_notes_name_the_failure_modes_in_both_languages():
     coarse = Brownian({"steps": 10.0, "paths": 1, "view": "scaling", "c": 1024.0})
-    en, zh = coarse.notes("en"), coarse.notes("zh")
+    en, zh = notes_in(coarse, "en"), notes_in(coarse, "zh")
     assert any("polygons" in note for note in en) and any("折线" in note for note in zh)
     assert any("zoomed past the grid" in note for note in en)
-    assert coarse.readout()["sd √c·W(T/c)"].startswith("—")
+    assert readout_in(coarse)["sd √c·W(T/c)"].startswith("—")
     assert Brownian().notes() == []
+
+
+def test_the_current_view_is_explained_first():
+    for view in VIEWS:
+        first = Brownian({"view": view}).explain().en.split("\n\n")[1]
+        assert first.startswith({"paths": "Sample paths", "variation": "Quadratic variation",
+                                 "ito": "Itô vs Stratonovich", "scaling": "Scaling"}[view])
+
+
+def test_each_view_ends_its_story():
+    for view in VIEWS:
+        scene = Brownian({"view": view, "steps": 1024.0})
+        for _ in range(500):
+            scene.step()
+        assert scene.done and scene.t < 500
