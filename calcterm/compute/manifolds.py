@@ -15,7 +15,7 @@ from typing import Callable
 
 import numpy as np
 
-from calcterm.compute.variations import gauss_kronrod
+from calcterm.compute.integrals import integrate
 
 EARTH_RADIUS_KM = 6371.0
 
@@ -70,7 +70,7 @@ def chart_line_angle(lat1: float, lon1: float, lat2: float, lon2: float) -> floa
     ∫ √(dlat² + cos²lat dlon²)."""
     dla, dlo = math.radians(lat2 - lat1), math.radians(short_dlon(lon1, lon2))
     la1 = math.radians(lat1)
-    return gauss_kronrod(lambda s: np.sqrt(dla**2 + (np.cos(la1 + s * dla) * dlo) ** 2), 0.0, 1.0)[0]
+    return integrate(lambda s: np.sqrt(dla**2 + (np.cos(la1 + s * dla) * dlo) ** 2), 0.0, 1.0).value
 
 
 def path_angle(points: np.ndarray) -> float:

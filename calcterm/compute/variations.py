@@ -4,7 +4,7 @@ A bead starts at rest at A = (0, 0) and slides without friction to B = (X, Y); y
 down, so its speed at depth y is v = √(2gy) and the time along a curve is
 T = ∫ ds / √(2gy). That integrand is singular at A (v = 0), so every curve here is written
 over a parameter w ∈ [0, 1] chosen to make ds/dw / v bounded (for the line x, y ∝ w²), and
-the time is then an ordinary integral, done by adaptive Gauss–Kronrod.
+the time is then an ordinary integral, done by adaptive Gauss–Kronrod (`integrals`).
 
 The cycloid x = a(θ − sin θ), y = a(1 − cos θ) has ds/dθ / v = √(a/g), a constant, so its
 time is exactly θ_B·√(a/g); everything else is integrated and must come out slower.
@@ -18,49 +18,7 @@ from typing import Callable
 
 import numpy as np
 
-# Gauss–Kronrod 15-point rule on [-1, 1] (QUADPACK qk15): Kronrod nodes/weights, and the
-# weights of the embedded 7-point Gauss rule on the odd-indexed nodes.
-_XK = np.array([0.991455371120812639206854697526329, 0.949107912342758524526189684047851,
-                0.864864423359769072789712788640926, 0.741531185599394439863864773280788,
-                0.586087235467691130294144845693013, 0.405845151377397166906606412076961,
-                0.207784955007898467600689403773245, 0.0])
-_WK = np.array([0.022935322010529224963732008058970, 0.063092092629978553290700663189204,
-                0.104790010322250183839876322541518, 0.140653259715525918745189590510238,
-                0.169004726639267902826583426598550, 0.190350578064785409913256402421014,
-                0.204432940075298892414161999234649, 0.209482141084727828012999174891714])
-_WG = np.array([0.129484966168869693270611432679082, 0.279705391489276667901467771423780,
-                0.381830050505118944950369775488975, 0.417959183673469387755102040816327])
-NODES = np.concatenate([-_XK[:-1], _XK[::-1]])                  # 15 nodes, ascending
-WEIGHTS_K = np.concatenate([_WK[:-1], _WK[::-1]])
-WEIGHTS_G = np.zeros(15)
-WEIGHTS_G[1::2] = np.concatenate([_WG[:-1], _WG[::-1]])
-
-
-def gauss_kronrod(f: Callable[[np.ndarray], np.ndarray], a: float, b: float,
-                  tol: float = 1e-13, max_intervals: int = 4000) -> tuple[float, float]:
-    """∫ₐᵇ f by adaptive G7–K15 bisection; returns (value, error estimate).
-
-    All intervals still open are evaluated in one vectorised call per pass; an interval is
-    accepted when |K15 − G7| is below its share of `tol`·max(1, |integral|).
-    """
-    lo, hi = np.array([a], float), np.array([b], float)
-    total, error = 0.0, 0.0
-    while lo.size:
-        mid, half = (lo + hi) / 2, (hi - lo) / 2
-        with np.errstate(all="ignore"):
-            fx = f(mid[:, None] + half[:, None] * NODES)
-        k = half * (fx @ WEIGHTS_K)
-        err = np.abs(k - half * (fx @ WEIGHTS_G))
-        scale = max(1.0, abs(total + k.sum()))
-        ok = err <= tol * scale * (hi - lo) / (b - a)
-        if lo.size * 2 > max_intervals:
-            ok[:] = True
-        total += float(k[ok].sum())
-        error += float(err[ok].sum())
-        lo, hi, mid = lo[~ok], hi[~ok], mid[~ok]
-        lo, hi = np.concatenate([lo, mid]), np.concatenate([mid, hi])
-    return total, error
-
+from calcterm.compute.integrals import KRONROD_WEIGHTS, NODES, integrate
 
 @dataclass(frozen=True)
 class Curve:
@@ -177,8 +135,11 @@ def _speed_integrand(curve: Curve, g: float) -> Callable[[np.ndarray], np.ndarra
 
 
 def descent_time(curve: Curve, g: float) -> float:
-    """T = ∫ ds/√(2gy) along the curve (∞ if the path rises above the start anywhere)."""
-    value, _ = gauss_kronrod(_speed_integrand(curve, g), 0.0, 1.0)
+    """T = ∫ ds/√(2gy) along the curve (∞ if the path reaches y ≤ 0 after leaving A)."""
+    _, y, _, _ = curve.at(np.linspace(0.0, 1.0, 4097)[1:])
+    if not np.all(y > 0):
+        return math.inf
+    value = integrate(_speed_integrand(curve, g), 0.0, 1.0, tol=1e-13).value
     return value if math.isfinite(value) else math.inf
 
 
@@ -192,7 +153,7 @@ def arrival_table(curve: Curve, g: float, panels: int = 256) -> tuple[np.ndarray
     mid, half = (w[:-1] + w[1:]) / 2, (w[1:] - w[:-1]) / 2
     with np.errstate(all="ignore"):
         vals = _speed_integrand(curve, g)(mid[:, None] + half[:, None] * NODES)
-    return w, np.concatenate([[0.0], np.cumsum(half * (vals @ WEIGHTS_K))])
+    return w, np.concatenate([[0.0], np.cumsum(half * (vals @ KRONROD_WEIGHTS))])
 
 
 def position_at(curve: Curve, table: tuple[np.ndarray, np.ndarray], t: float) -> tuple[float, float]:
@@ -232,7 +193,7 @@ def line_variation_slope(X: float, Y: float, g: float) -> float:
         fyp = m / (math.sqrt(1 + m * m) * np.sqrt(2 * g * y))
         return (fy * np.sin(k * x) + fyp * k * np.cos(k * x)) * 2 * X * u
 
-    return gauss_kronrod(f, 0.0, 1.0)[0]
+    return integrate(f, 0.0, 1.0, tol=1e-13).value
 
 
 def euler_lagrange_residual(x: np.ndarray, y: np.ndarray) -> np.ndarray:
