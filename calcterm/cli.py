@@ -256,12 +256,16 @@ def bench(scene_ids: tuple[str, ...], size: tuple[int, int], frames: int, memory
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; keep the loopback default unless you mean to share it.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
-def serve(host: str, port: int) -> None:
+@click.option("--max-sessions", type=click.IntRange(1, 1000), default=None,
+              help="Browser tabs served at once (each is one calcterm process); "
+                   "default 24. Later tabs get a page saying the server is full.")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, max_sessions: int | None) -> None:
     """Serve the TUI to a web browser (needs the `serve` extra: pip install 'calcterm[serve]')."""
-    from calcterm.serve import ServeUnavailable, serve as serve_tui
+    from calcterm.serve import DEFAULT_MAX_SESSIONS, ServeUnavailable, serve as serve_tui
 
     try:
-        serve_tui(host, port)
+        serve_tui(host, port, max_sessions or DEFAULT_MAX_SESSIONS, lang=ctx.obj["lang"])
     except (ServeUnavailable, OSError) as exc:
         fail(str(exc))
 

@@ -1,17 +1,17 @@
 """Serve the calcterm TUI to a web browser with textual-serve (the optional `serve` extra).
 
-Each browser tab gets its own `python -m calcterm` process, driven over a websocket; nothing
-else is exposed. The server binds to loopback by default because anyone who can reach the
-port gets a calcterm of their own, with this user's rights (it can save files).
+Each browser tab gets its own calcterm process (calcterm.serve_session), driven over a
+websocket; nothing else is exposed. The server binds to loopback by default because anyone who
+can reach the port gets a calcterm of their own, running with this user's rights; only pages of
+the server's own origin may open a session, and at most `max_sessions` run at once.
 """
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
-import shlex
 import socket
-import sys
+
+from calcterm.serve_policy import DEFAULT_MAX_SESSIONS
 
 INSTALL_HINT = "textual-serve is not installed: pip install 'calcterm[serve]'"
 
@@ -30,22 +30,30 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve(host: str = "127.0.0.1", port: int = 8000, max_sessions: int = DEFAULT_MAX_SESSIONS,
+          lang: str = "en") -> None:
     """Serve the calcterm TUI on http://HOST:PORT until interrupted (Ctrl+C or SIGTERM).
 
     Why: the same TUI in a browser needs no terminal at all. textual-serve is imported here,
-    lazily, so calcterm works (and starts fast) without the extra.
+    lazily, so calcterm works (and starts fast) without the extra. What the server accepts
+    (its own origin only, at most `max_sessions` sessions, bounded sizes and messages) and how
+    sessions end is described in calcterm.serve_server.
 
     Raises:
-        ServeUnavailable: textual-serve is not installed (the message is one line).
+        ServeUnavailable: textual-serve is missing (the message is one line).
         OSError: the address cannot be bound (port in use, unknown host); `str(error)` is one
             line such as "[Errno 98] cannot listen on http://127.0.0.1:8000: Address already in
             use".
+        ValueError: `max_sessions` is not at least 1.
     """
+    if max_sessions < 1:
+        raise ValueError(f"max_sessions must be at least 1, not {max_sessions}")
     try:
-        from aiohttp import web
-        from textual_serve.server import Server
+        from calcterm.serve_server import ClassroomServer
     except ImportError as error:
+        if (error.name or "").split(".")[0] not in ("aiohttp", "aiohttp_jinja2", "jinja2",
+                                                     "textual_serve"):
+            raise
         raise ServeUnavailable(INSTALL_HINT) from error
 
     host = host.strip("[]")
@@ -56,7 +64,6 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
             probe.bind((host, port))
     except OSError as error:
         raise OSError(error.errno, f"cannot listen on {url}: {error.strerror or error}") from error
-    command = f"{shlex.quote(sys.executable)} -m calcterm"
     if is_loopback(host):
         line = f"calcterm serve: listening on {url} (loopback only: this machine only)"
     else:
@@ -64,30 +71,5 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
             f"calcterm serve: WARNING: listening on {url}, which is NOT loopback: anyone who can "
             "reach it gets a calcterm running as you"
         )
-
-    class _Server(Server):
-        """textual-serve's server, with one status line and a prompt stop.
-
-        aiohttp waits up to 60 s for open websockets on shutdown, so Ctrl+C with a tab open
-        would hang; cancelling each session instead tells its calcterm process to quit now.
-        """
-
-        sessions: set[asyncio.Task[object]] = set()
-
-        async def on_startup(self, app: web.Application) -> None:
-            print(line, flush=True)  # instead of textual-serve's banner
-
-        async def on_shutdown(self, app: web.Application) -> None:
-            for task in list(self.sessions):
-                task.cancel()
-
-        async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
-            task = asyncio.current_task()
-            assert task is not None
-            self.sessions.add(task)
-            try:
-                return await super().handle_websocket(request)
-            finally:
-                self.sessions.discard(task)
-
-    _Server(command, host=host, port=port, title="calcterm", public_url=url).serve()
+    ClassroomServer(host=host, port=port, public_url=url, max_sessions=max_sessions, lang=lang,
+                    banner=line).serve()
