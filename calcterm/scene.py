@@ -6,7 +6,8 @@ The same object drives the TUI, `calcterm show/export/screenshot` and the tests;
 imports Textual or plotext.
 
 What the seams need is declared here, once, so the host can act on it:
-- `done` ends the story: the host stops the clock and repaints only on change;
+- `done` ends the story: the host stops the clock and repaints only on change; `busy`
+  holds the clock while the scene waits for its job;
 - `pace` says how many frames one step takes at 1×; the host owns the speed ladder;
 - `implied` links parameters (choosing a surface loads its start), `matters` says which
   parameters count in the current setting (the host dims the others);
@@ -136,6 +137,11 @@ class Scene:
         """True once the story is over: stepping then changes nothing."""
         return False
 
+    @property
+    def busy(self) -> bool:
+        """True while the next step must wait for the scene's `job` (the clock holds)."""
+        return False
+
     def advance(self) -> None:
         """The scene's own work for one step."""
 
@@ -145,7 +151,7 @@ class Scene:
 
     def step(self) -> None:
         """One animation step, done inline (the TUI runs a `step_job` off the UI thread)."""
-        if self.done:
+        if self.done or self.busy:
             return
         job = self.step_job()
         if job is None:

@@ -2,37 +2,40 @@
 
 The data are Gaussian mixtures, so every noised marginal p_t and its score are known in
 closed form: the exact score drives a sampler that can be judged against the truth, and a
-small learned score network (trained in the background) can be judged by the same metric.
+small learned score network (trained in a background job) can be judged by the same metric.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Generator, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Callable, ClassVar, Mapping
 
 import numpy as np
 
 from calcterm.compute.diffusion import (
-    Mixture, Schedule, forward_step, ks_critical, ks_distance, nearest_mode_stats, parse_modes,
-    reverse_step, reverse_times,
+    Mixture, Schedule, cell_masses, forward_step, ks_critical, ks_distance, mixture_probe,
+    nearest_mode_stats, parse_modes, reverse_step, reverse_times,
 )
 from calcterm.compute.score_net import ScoreNet, TrainResult, init_net, train
-from calcterm.params import Choice, Expression, Integer, Number, ParamError, Toggle
+from calcterm.params import MAX_TEXT, Choice, Integer, Number, Param, ParamError, Toggle
 from calcterm.plot import Bars, Figure, HLine, Label, Line, Panel, Points, VLine, sample_count
-from calcterm.scene import Scene
+from calcterm.scene import Job, Scene
+from calcterm.text import T, Text, tr
 
 FORWARD_FRAMES = 40
 """Ticks the forward noising takes from t = 0 to 1."""
 REVERSE_FRAMES = 100
 """Ticks the reverse run aims for; more when the particle budget below forces it."""
 TICK_BUDGET = 4_000_000
-"""Work allowed per tick, in rough nanoseconds of particle-steps (see `_cost`)."""
+"""Work a tick may do on the UI thread, in rough nanoseconds of particle-steps (see `_cost`);
+a tick that costs more runs as a step job off the UI thread."""
+PROBE = 20_000
+"""Fixed draws that estimate the mass of p_t in each mode's cell (2-D)."""
 PATHS = 4
 SHOWN_POINTS = 2500
 EXPORTED_SAMPLES = 2000
 ARROW_GLYPHS = "→↗↑↖←↙↓↘"
-_trained_nets: dict[tuple, TrainResult] = {}
-"""Trained score nets by everything that decides them, so a reset need not retrain."""
 _CACHE_SIZE = 8
 
 RING = "; ".join(f"{3 * math.cos(a):.3f}, {3 * math.sin(a):.3f}".replace("-0.000", "0.000")
@@ -51,12 +54,13 @@ def _ladder(value: float) -> float:
     return next(m * 10.0 ** k for m in (1, 2, 5, 10) if m * 10.0 ** k >= value)
 
 
-class Modes(Expression):
-    """Mode positions as text, e.g. "-2 @ 0.3; 2 @ 0.7" or "0, 0; 3, 1" (each number via float()).
+@dataclass(frozen=True)
+class Modes(Param):
+    """Mode positions typed as text, e.g. "-2 @ 0.3; 2 @ 0.7" or "0, 0; 3, 1"; presets cycle."""
 
-    It rides on the expression parameter (presets to cycle, `e` to type) but parses
-    positions instead of a function.
-    """
+    presets: Mapping[str, str] = field(default_factory=dict)
+
+    editable = True
 
     def allowed(self) -> str:
         return ("modes 'x[, y] [@ weight]; …', 1-D or 2-D (presets: "
@@ -64,6 +68,8 @@ class Modes(Expression):
 
     def parse(self, text: str) -> str:
         text = str(text).strip()
+        if len(text) > MAX_TEXT:
+            raise ParamError(f"{self.name}: {len(text)} characters; at most {MAX_TEXT} are allowed")
         text = self.presets.get(text, text)
         try:
             parse_modes(text)
@@ -71,68 +77,94 @@ class Modes(Expression):
             raise ParamError(f"{self.name}: {exc}") from None
         return text
 
+    def short(self) -> Text:
+        return T("e: type", "e：输入")
+
+    def nudge(self, value: str, direction: int, big: bool = False) -> str:
+        texts = list(self.presets.values())
+        i = texts.index(value) if value in texts else (-1 if direction > 0 else 0)
+        return texts[(i + direction) % len(texts)]
+
+    def label(self, value: str) -> Text:
+        return next((name for name, text in self.presets.items() if text == value), value)
+
 
 class Diffusion(Scene):
     id = "diffusion"
-    title = "Score-based diffusion: noise in, data out"
-    title_zh = "基于分数的扩散：从噪声生成数据"
-    section = "Part 4 §4.1–4.3"
+    title = T("Score-based diffusion: noise in, data out", "基于分数的扩散：从噪声生成数据")
+    summary = T("the VP SDE noising Gaussian mixtures and the reverse SDE / flow ODE bringing "
+                "them back, with an exact or a learned score",
+                "VP SDE 把高斯混合加噪，逆向 SDE / 概率流 ODE 再把它还原，分数可为精确或学习所得")
+    section = "Part 4 §4.3"
     order = 70
+    pace = 4
     heaviest = {"particles": 20000}
     params = (
-        Modes("modes", PRESETS["two modes"], "the data: Gaussian modes 'x[, y] [@ weight]; …'",
-              "数据：高斯混合的各峰位置与权重 'x[, y] [@ 权重]; …'", presets=PRESETS),
-        Choice("sampler", "sde", "reverse-time SDE (random) or probability-flow ODE (deterministic)",
-               "逆向 SDE（随机）或概率流 ODE（确定）", choices=("sde", "ode"),
-               labels={"sde": "reverse SDE", "ode": "flow ODE"}),
-        Choice("score", "exact", "closed-form score, or a small network trained by denoising",
-               "解析分数，或用去噪分数匹配训练的小网络", choices=("exact", "learned")),
-        Integer("steps", 500, "reverse time steps from t = 1 down to 0", "从 t = 1 回到 0 的逆向步数",
-                lo=10, hi=10000, step=10),
-        Integer("particles", 4000, "how many samples run in parallel", "并行的样本数",
+        Modes("modes", PRESETS["two modes"], T("the data: Gaussian modes 'x[, y] [@ weight]; …'",
+                                               "数据：高斯混合的各峰位置与权重 'x[, y] [@ 权重]; …'"),
+              presets=PRESETS),
+        Choice("sampler", "sde", T("reverse-time SDE (random) or probability-flow ODE "
+                                   "(deterministic)", "逆向 SDE（随机）或概率流 ODE（确定）"),
+               choices=("sde", "ode"),
+               labels={"sde": T("reverse SDE", "逆向 SDE"), "ode": T("flow ODE", "概率流 ODE")}),
+        Choice("score", "exact", T("closed-form score, or a small network trained by denoising",
+                                   "解析分数，或用去噪分数匹配训练的小网络"),
+               choices=("exact", "learned"),
+               labels={"exact": T("exact", "精确"), "learned": T("learned", "学习")}),
+        Integer("steps", 500, T("reverse time steps from t = 1 down to 0",
+                                "从 t = 1 回到 0 的逆向步数"), lo=10, hi=10000, step=10),
+        Integer("particles", 4000, T("how many samples run in parallel", "并行的样本数"),
                 lo=100, hi=20000, step=100),
-        Number("spread", 0.4, "standard deviation of each mode", "每个峰的标准差",
+        Number("spread", 0.4, T("standard deviation of each mode", "每个峰的标准差"),
                lo=0.05, hi=1.5, step=0.05),
-        Number("beta_min", 0.1, "noise rate β at t = 0", "t = 0 时的噪声率 β",
+        Number("beta_min", 0.1, T("noise rate β at t = 0", "t = 0 时的噪声率 β"),
                lo=0.01, hi=1.0, step=0.01),
-        Number("beta_max", 20.0, "noise rate β at t = 1 (small: p₁ is not yet N(0, I))",
-               "t = 1 时的噪声率 β（太小则 p₁ 还不是 N(0, I)）", lo=1.0, hi=40.0, step=1.0),
-        Toggle("forward", True, "show the forward noising (t: 0 → 1) before the reverse run",
-               "逆向生成之前先演示正向加噪（t：0 → 1）"),
-        Integer("training", 3000, "training iterations of the score network (score = learned)",
-                "分数网络的训练迭代次数（score = learned 时）", lo=200, hi=20000, step=100),
+        Number("beta_max", 20.0, T("noise rate β at t = 1 (small: p₁ is not yet N(0, I))",
+                                   "t = 1 时的噪声率 β（太小则 p₁ 还不是 N(0, I)）"),
+               lo=1.0, hi=40.0, step=1.0),
+        Toggle("forward", True, T("show the forward noising (t: 0 → 1) before the reverse run",
+                                  "逆向生成之前先演示正向加噪（t：0 → 1）")),
+        Integer("training", 3000, T("training iterations of the score network (score = learned)",
+                                    "分数网络的训练迭代次数（score = learned 时）"),
+                lo=200, hi=20000, step=100),
     )
-    explanation = {
-        "en": (
-            "Forward, the SDE dx = −½β(t)x dt + √β(t) dW shrinks the data by α_t = exp(−½∫β) and "
-            "adds noise of variance 1 − α_t², so by t = 1 every particle is N(0, I) noise: the "
-            "histogram melts onto the green exact density p_t. Then time runs backwards: fresh "
-            "N(0, I) noise follows dx = [−½βx − β∇log p_t(x)] dt + √β dW̄ (the β on the score "
-            "matters) and collapses onto the modes. The flow ODE dx = [−½βx − ½β∇log p_t] dt "
-            "moves the same marginals without noise. The score is exact here (a mixture stays a "
-            "mixture: means α_t·m, variance α_t²s² + 1 − α_t²), or learned: a network ε̂(x, t) "
-            "trained to predict the added noise, with ∇log p_t ≈ −ε̂/σ_t. Quality: the KS "
-            "distance to the data (1-D) and the share of samples per mode (2-D). Try few steps, "
-            "a small beta_max (the run starts from the wrong noise) or a short training. "
-            "All particles move together in vectorised steps; with many particles and the "
-            "learned score one step is spread over several frames to keep the picture fluid."
-        ),
-        "zh": (
-            "正向过程 dx = −½β(t)x dt + √β(t) dW 把数据按 α_t = exp(−½∫β) 缩小，并加入方差为 "
-            "1 − α_t² 的噪声；到 t = 1 时粒子都变成 N(0, I) 噪声，直方图贴合绿色的精确密度 p_t。"
-            "随后时间倒流：新的 N(0, I) 噪声沿 dx = [−½βx − β∇log p_t(x)] dt + √β dW̄ "
-            "（分数前的 β 不可缺少）演化，聚回各个峰。概率流 ODE dx = [−½βx − ½β∇log p_t] dt "
-            "不加噪声也得到同样的边缘分布。这里的分数可以是精确的（混合高斯加噪后仍是混合高斯："
-            "均值 α_t·m，方差 α_t²s² + 1 − α_t²），也可以是学出来的：网络 ε̂(x, t) 学习预测"
-            "所加的噪声，∇log p_t ≈ −ε̂/σ_t。质量指标：一维看与数据分布的 KS 距离，二维看各峰样本"
-            "占比。试试很少的步数、很小的 beta_max（起点噪声分布不对），或很短的训练。"
-            "所有粒子以向量化方式同步前进；粒子很多且使用学习的分数时，一步会分摊到几帧完成，"
-            "以保持画面流畅。"
-        ),
-    }
+    explanation = T(
+        "Forward, the SDE dx = −½β(t)x dt + √β(t) dW shrinks the data by α_t = exp(−½∫β) and "
+        "adds noise of variance 1 − α_t², so by t = 1 every particle is N(0, I) noise: the "
+        "histogram melts onto the green exact density p_t. Then time runs backwards: fresh "
+        "N(0, I) noise follows dx = [−½βx − β∇log p_t(x)] dt + √β dW̄ (the β on the score "
+        "matters) and collapses onto the modes. The flow ODE dx = [−½βx − ½β∇log p_t] dt "
+        "moves the same marginals without noise. The score is exact here (a mixture stays a "
+        "mixture: means α_t·m, variance α_t²s² + 1 − α_t²), or learned: a network ε̂(x, t) "
+        "trained to predict the added noise, with ∇log p_t ≈ −ε̂/σ_t. Quality: the KS "
+        "distance to p_t (1-D), and the share of samples nearest each mode beside the mass "
+        "p_t puts in that mode's cell — not beside the weights, because overlapping modes "
+        "spill into each other's cells even for perfect samples. Try few steps, a small "
+        "beta_max (the run starts from the wrong noise) or a short training. All particles "
+        "move together in vectorised steps; a step too heavy for one frame runs in the "
+        "background while the picture stays responsive.",
+        "正向过程 dx = −½β(t)x dt + √β(t) dW 把数据按 α_t = exp(−½∫β) 缩小，并加入方差为 "
+        "1 − α_t² 的噪声；到 t = 1 时粒子都变成 N(0, I) 噪声，直方图贴合绿色的精确密度 p_t。"
+        "随后时间倒流：新的 N(0, I) 噪声沿 dx = [−½βx − β∇log p_t(x)] dt + √β dW̄ "
+        "（分数前的 β 不可缺少）演化，聚回各个峰。概率流 ODE dx = [−½βx − ½β∇log p_t] dt "
+        "不加噪声也得到同样的边缘分布。这里的分数可以是精确的（混合高斯加噪后仍是混合高斯："
+        "均值 α_t·m，方差 α_t²s² + 1 − α_t²），也可以是学出来的：网络 ε̂(x, t) 学习预测"
+        "所加的噪声，∇log p_t ≈ −ε̂/σ_t。质量指标：一维看与 p_t 的 KS 距离；并比较离各峰最近的"
+        "样本占比与 p_t 在该峰所属区域内的概率——而不是与权重比较，因为各峰重叠时，即使样本"
+        "完美，也会溢出到相邻峰的区域。试试很少的步数、很小的 beta_max（起点噪声分布不对），"
+        "或很短的训练。所有粒子以向量化方式同步前进；一帧算不完的步骤在后台进行，画面保持流畅。",
+    )
+
+    trained_nets: ClassVar[dict[tuple, TrainResult]] = {}
+    """Trained score nets by everything that decides them, so a reset need not retrain.
+    Written only when a training job is adopted, on the UI thread."""
+
+    def matters(self, name: str) -> bool:
+        if name == "training":
+            return self["score"] == "learned"
+        return True
 
     def setup(self) -> None:
-        self.generation = getattr(self, "generation", 0) + 1
         means, weights = parse_modes(self["modes"])
         self.mixture = Mixture(means, weights, self["spread"] ** 2)
         self.schedule = Schedule(self["beta_min"], self["beta_max"])
@@ -145,10 +177,10 @@ class Diffusion(Scene):
         self.rev_x = rng.standard_normal((n, self.dim))
         self.times = reverse_times(self["steps"])
         self.k = 0  # reverse steps completed
-        self.j = 0  # particles already moved in step k
-        self.noise: np.ndarray | None = None
         self.steps_per_tick = max(1, math.ceil(self["steps"] / REVERSE_FRAMES))
-        self.chunk = max(1, TICK_BUDGET // self._cost())
+        self.heavy = n * self.steps_per_tick * self._cost() > TICK_BUDGET
+        self.probe = mixture_probe(self.mixture.weights, self.dim, PROBE, self.seed) \
+            if self.dim > 1 else None
         self.fwd_paths: list[tuple[float, np.ndarray]] = []
         self.rev_paths: list[tuple[float, np.ndarray]] = []
         self.history: list[tuple[str, float, float]] = []
@@ -177,64 +209,51 @@ class Diffusion(Scene):
             self.density_top = 1.15 * float(max(peaks))
 
     def _setup_score(self) -> None:
-        self._trained: tuple[int, TrainResult] | None = None
-        self._progress: tuple[int, float] | None = None
+        self.trained: TrainResult | None = None
         self.untrained: ScoreNet | None = None
         if self["score"] != "learned":
             return
         net_rng = np.random.default_rng([self.seed, 1])
         data_var = float((self.mixture.std ** 2).mean())
         self.untrained = init_net(self.dim, self.schedule, data_var, net_rng)
-        cached = _trained_nets.get(self._net_key())
-        if cached is not None:
-            self._trained = (self.generation, cached)
+        self.trained = self.trained_nets.get(self._net_key())
 
     def _net_key(self) -> tuple:
         return (self["modes"], self["spread"], self["beta_min"], self["beta_max"],
                 self["training"], self.seed)
 
-    # --- the learned score, trained in the background -------------------------------------
-
-    @property
-    def trained(self) -> TrainResult | None:
-        """The trained net of this generation; a stale worker's result never matches."""
-        held = self._trained
-        return held[1] if held is not None and held[0] == self.generation else None
+    # --- the learned score, trained in a job ----------------------------------------------
 
     @property
     def waiting(self) -> bool:
         return self["score"] == "learned" and self.trained is None
 
     @property
-    def training_progress(self) -> float:
-        held = self._progress
-        return held[1] if held is not None and held[0] == self.generation else 0.0
+    def busy(self) -> bool:
+        """The reverse run waits for the score network."""
+        return self.waiting and self.phase == "reverse"
 
-    def work(self) -> Iterator[float] | None:
+    def job(self) -> Job | None:
         if not self.waiting:
             return None
         run = train(self.untrained, self.mixture, np.random.default_rng([self.seed, 2]),
                     iterations=self["training"])
-        return self._train(run, self.generation, self._net_key())
+        key = self._net_key()
 
-    def _train(self, run: Generator[float, None, TrainResult], generation: int,
-               key: tuple) -> Iterator[float]:
-        """Drive a training run built from this generation's settings (captured before a
-        worker thread starts it), and give up once a reset has moved on."""
-        while True:
-            try:
-                fraction = next(run)
-            except StopIteration as done:
-                result: TrainResult = done.value
-                break
-            if self.generation != generation:
-                return
-            self._progress = (generation, fraction)
-            yield fraction
-        while len(_trained_nets) >= _CACHE_SIZE:
-            _trained_nets.pop(next(iter(_trained_nets)))
-        _trained_nets[key] = result
-        self._trained = (generation, result)  # one assignment: the swap
+        def finish(progress: Callable[[float], None]) -> TrainResult:
+            while True:
+                try:
+                    progress(next(run))
+                except StopIteration as stop:
+                    return stop.value
+
+        def adopt(result: TrainResult) -> None:
+            while len(self.trained_nets) >= _CACHE_SIZE:
+                self.trained_nets.pop(next(iter(self.trained_nets)))
+            self.trained_nets[key] = result
+            self.trained = result
+
+        return Job(finish, adopt, T("training the score network", "训练分数网络"))
 
     # --- the animation --------------------------------------------------------------------
 
@@ -255,10 +274,9 @@ class Diffusion(Scene):
     def particles(self) -> np.ndarray:
         return self.fwd_x if self.phase == "forward" else self.rev_x
 
-    def step(self) -> None:
-        if self.phase == "done" or (self.phase == "reverse" and self.waiting):
-            return  # the clock stops at the end, and while the score net is still training
-        super().step()
+    @property
+    def done(self) -> bool:
+        return self.phase == "done"
 
     def advance(self) -> None:
         if self.phase == "forward":
@@ -267,37 +285,52 @@ class Diffusion(Scene):
             t1 = self.fwd_frame / FORWARD_FRAMES
             self.fwd_x = forward_step(self.fwd_x, self.schedule, t0, t1,
                                       self.rng.standard_normal(self.fwd_x.shape))
+            self._record()
         else:
-            self._reverse_tick()
-        self._record()
+            job = self._reverse_job()
+            job.adopt(job.run(lambda fraction: None))
 
-    def _reverse_tick(self) -> None:
-        """Up to `steps_per_tick` reverse steps, in chunks of at most `chunk` particles.
+    def step_job(self) -> Job | None:
+        """Reverse steps too heavy for a frame run off the UI thread (same numbers either way)."""
+        if self.phase == "reverse" and self.heavy and not self.waiting:
+            return self._reverse_job()
+        return None
 
-        A step over many particles with the learned score may span several ticks: the first
-        particles then already sit at the next time while the rest catch up.
+    def _reverse_job(self) -> Job:
+        """Up to `steps_per_tick` reverse steps on a copy of the particles.
+
+        The noise is drawn here, in order, so a run is the same whether its steps ran inline
+        or in the background.
         """
-        n, steps = len(self.rev_x), self["steps"]
-        budget, done = self.chunk, 0
-        while budget > 0 and done < self.steps_per_tick and self.k < steps:
-            t, t_next = float(self.times[self.k]), float(self.times[self.k + 1])
-            if self.j == 0:
-                self.noise = (self.rng.standard_normal(self.rev_x.shape)
-                              if self["sampler"] == "sde" else None)
-            part = slice(self.j, min(n, self.j + budget))
-            x = self.rev_x[part]
-            noise = None if self.noise is None else self.noise[part]
-            self.rev_x[part] = reverse_step(x, self.score(x, t), float(self.schedule.beta(t)),
-                                            t - t_next, self["sampler"], noise)
-            budget -= len(x)
-            self.j = part.stop
-            if self.j == n:
-                self.k, self.j, done = self.k + 1, 0, done + 1
+        k0 = self.k
+        count = min(self.steps_per_tick, self["steps"] - k0)
+        times = self.times[k0: k0 + count + 1]
+        shape = self.rev_x.shape
+        noises = [self.rng.standard_normal(shape) if self["sampler"] == "sde" else None
+                  for _ in range(count)]
+        x0, sampler, schedule, score = self.rev_x.copy(), self["sampler"], self.schedule, self.score
+
+        def run(progress: Callable[[float], None]) -> np.ndarray:
+            x = x0
+            for i in range(count):
+                t, t_next = float(times[i]), float(times[i + 1])
+                x = reverse_step(x, score(x, t), float(schedule.beta(t)), t - t_next, sampler,
+                                 noises[i])
+                progress((i + 1) / count)
+            return x
+
+        def adopt(x: np.ndarray) -> None:
+            self.rev_x = x
+            self.k = k0 + count
+            self._record()
+
+        return Job(run, adopt)
 
     def score(self, x: np.ndarray, t: float) -> np.ndarray:
         """∇log p_t from the chosen source."""
-        if self["score"] == "learned" and self.trained is not None:
-            return self.trained.net.score(x, t)
+        trained = self.trained
+        if self["score"] == "learned" and trained is not None:
+            return trained.net.score(x, t)
         return self.mixture.noised(self.schedule, t).score(x)
 
     def _record(self) -> None:
@@ -312,15 +345,14 @@ class Diffusion(Scene):
                   if reverse else self.metrics()["ks"])  # the last forward frame is off screen
             self.history.append(("forward", t, ks))
         if reverse:
-            ahead = self.j >= PATHS and self.k < self["steps"]
-            self.rev_paths.append((float(self.times[self.k + ahead]), self.rev_x[:PATHS, 0].copy()))
+            self.rev_paths.append((float(self.times[self.k]), self.rev_x[:PATHS, 0].copy()))
             self.history.append(("reverse", self.now, self.metrics()["ks"]))
 
     # --- quality --------------------------------------------------------------------------
 
     def metrics(self) -> dict[str, Any]:
         """Quality of the particles on show against p_t, computed once per tick."""
-        key = (self.generation, self.t)
+        key = (self.revision, self.fwd_frame, self.k)
         if self._metrics_at != key:
             x, t = self.particles, self.now
             noised = self.mixture.noised(self.schedule, t)
@@ -328,6 +360,7 @@ class Diffusion(Scene):
             self._metrics = {
                 "ks": ks_distance(x[:, 0], noised.cdf) if self.dim == 1 else None,
                 "shares": shares, "mean_errors": errors,
+                "cell_masses": cell_masses(noised, self.probe),
                 "mean": x.mean(axis=0), "std": x.std(axis=0),
                 "mean_true": noised.mean, "std_true": noised.std,
             }
@@ -336,12 +369,12 @@ class Diffusion(Scene):
 
     # --- drawing --------------------------------------------------------------------------
 
-    def _phase_label(self) -> str:
+    def _phase_label(self) -> T:
         if self.phase == "forward":
-            return "forward noising"
+            return T("forward noising", "正向加噪")
         if self.phase == "done":
-            return "done"
-        return "reverse SDE" if self["sampler"] == "sde" else "flow ODE"
+            return T("done", "完成")
+        return T("reverse SDE", "逆向 SDE") if self["sampler"] == "sde" else T("flow ODE", "概率流 ODE")
 
     def draw(self, width: int, height: int) -> Figure:
         return self._draw_1d(width) if self.dim == 1 else self._draw_2d(width, height)
@@ -354,15 +387,15 @@ class Diffusion(Scene):
         counts, _ = np.histogram(x, self.edges)
         heights = counts / max(len(x), 1) / np.diff(self.edges)
         p_t = noised.density(self.xs[:, None])
-        hist = Panel(title="particles vs the exact p_t", xlabel="x", xlim=xlim,
+        hist = Panel(title=T("particles vs the exact p_t", "粒子与精确的 p_t"), xlabel="x", xlim=xlim,
                      ylim=(0.0, self.density_top))
         step_x = np.repeat(self.edges, 2)
         step_y = np.r_[0.0, np.repeat(heights, 2), 0.0]
-        hist.add(Line(step_x, step_y, "particles", "blue"),
-                 Line(self.xs, self.data_density, "data p₀", "gray"),
-                 Line(self.xs, p_t, "exact p_t", "green"))
+        hist.add(Line(step_x, step_y, T("particles", "粒子"), "blue"),
+                 Line(self.xs, self.data_density, T("data p₀", "数据 p₀"), "gray"),
+                 Line(self.xs, p_t, T("exact p_t", "精确 p_t"), "green"))
 
-        paths = Panel(title="sample paths", xlabel="t", xlim=(0.0, 1.0),
+        paths = Panel(title=T("sample paths", "样本路径"), xlabel="t", xlim=(0.0, 1.0),
                       ylim=xlim)
         for records, color in ((self.fwd_paths, "gray"), (self.rev_paths, "blue+")):
             if len(records) > 1:
@@ -381,18 +414,19 @@ class Diffusion(Scene):
         score_panel = Panel(title="σ_t·∇log p_t = −E[ε|x]", xlabel="x", xlim=xlim,
                             ylim=(-3.5, 3.5))
         score_panel.add(HLine(0.0, "gray"),
-                        Line(xs, sigma * at.score(xs[:, None])[:, 0], "exact", "green"))
+                        Line(xs, sigma * at.score(xs[:, None])[:, 0], T("exact", "精确"), "green"))
         if self.trained is not None:
             learned = sigma * self.trained.net.score(xs[:, None], t_score)[:, 0]
-            score_panel.add(Line(xs, learned, "learned", "orange"))
+            score_panel.add(Line(xs, learned, T("learned", "学习"), "orange"))
 
-        quality = Panel(title="KS distance to p_t", xlabel="t", xlim=(0.0, 1.0))
+        quality = Panel(title=T("KS distance to p_t", "与 p_t 的 KS 距离"), xlabel="t", xlim=(0.0, 1.0))
         top = 0.05
         for phase, color in (("forward", "gray"), ("reverse", "blue+")):
+            name = T("forward", "正向") if phase == "forward" else T("reverse", "逆向")
             hist_t = np.array([h[1] for h in self.history if h[0] == phase])
             hist_ks = np.array([h[2] for h in self.history if h[0] == phase])
             if hist_t.size:
-                quality.add(Points(hist_t, hist_ks, phase, color, "dot"))
+                quality.add(Points(hist_t, hist_ks, name, color, "dot"))
                 top = max(top, float(hist_ks.max()))
         quality.ylim = (0.0, _ladder(1.1 * top))
         quality.add(HLine(ks_critical(len(x)), "red"))
@@ -404,31 +438,33 @@ class Diffusion(Scene):
         xlim, ylim = self._square_limits(width * 3 // 5, height)
         x = self.particles
         shown = x[:: max(1, len(x) // SHOWN_POINTS)]
-        cloud = Panel(title="particles and the score field", xlim=xlim, ylim=ylim)
+        cloud = Panel(title=T("particles and the score field", "粒子与分数场"), xlim=xlim, ylim=ylim)
         cloud.add(*self._arrows(t, xlim, ylim))
-        cloud.add(Points(shown[:, 0], shown[:, 1], "particles", "blue", "braille"),
-                  Points(noised.means[:, 0], noised.means[:, 1], "modes·α_t", "red", "x"))
+        cloud.add(Points(shown[:, 0], shown[:, 1], T("particles", "粒子"), "blue", "braille"),
+                  Points(noised.means[:, 0], noised.means[:, 1], T("modes·α_t", "峰·α_t"), "red", "x"))
 
         k = np.arange(len(self.mixture.weights))
-        shares = self.metrics()["shares"]
-        top = max(float(shares.max()), float(self.mixture.weights.max()))
-        top = _ladder(1.1 * top)
-        bars = Panel(title="share nearest each mode", xlabel="mode", xlim=(-0.7, len(k) - 0.3),
-                     ylim=(0.0, 1.2 * top))
-        bars.add(Bars(k - 0.2, self.mixture.weights, "true", "gray", width=0.35),
-                 Bars(k + 0.2, shares, "sampled", "blue", width=0.35),
+        m = self.metrics()
+        shares, masses = m["shares"], m["cell_masses"]
+        top = _ladder(1.1 * max(float(shares.max()), float(masses.max())))
+        bars = Panel(title=T("share nearest each mode", "离各峰最近的样本占比"),
+                     xlabel=T("mode", "峰"), xlim=(-0.7, len(k) - 0.3), ylim=(0.0, 1.2 * top))
+        bars.add(Bars(k - 0.2, masses, T("p_t's mass in the cell", "p_t 在该区域的概率"), "gray",
+                      width=0.35),
+                 Bars(k + 0.2, shares, T("sampled", "样本"), "blue", width=0.35),
                  *(Label(float(i) - 0.1, float(max(w, f)) + 0.08 * top, str(i + 1), "default")
-                   for i, w, f in zip(k, self.mixture.weights, shares)))
+                   for i, w, f in zip(k, masses, shares)))
         cloud.add(self._clock_label(xlim, ylim, width * 3 // 5))
         return Figure([cloud, bars], rows=1, cols=2, weights=(3, 2))
 
     def _clock_label(self, xlim: tuple[float, float], ylim: tuple[float, float],
                      columns: int) -> Label:
         """Phase and time as text in the panel's top right (the cached axes stay valid)."""
-        short = {"forward noising": "forward", "reverse SDE": "SDE", "flow ODE": "ODE"}
-        text = f"{short.get(self._phase_label(), self._phase_label())} t={self.now:.3f}"
+        short = {"forward": T("forward", "正向"), "done": T("done", "完成")}.get(
+            self.phase, "SDE" if self["sampler"] == "sde" else "ODE")
+        text = short + f" t={self.now:.3f}"
         cell = (xlim[1] - xlim[0]) / max(columns - 8, 8)  # less the y tick labels
-        x = max(xlim[0], xlim[1] - (len(text) + 1) * cell)
+        x = max(xlim[0], xlim[1] - (len(tr(text, "en")) + 1) * cell)
         return Label(x, ylim[0] + 0.97 * (ylim[1] - ylim[0]), text, "default")
 
     def _square_limits(self, width: int, height: int) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -470,67 +506,67 @@ class Diffusion(Scene):
 
     # --- readout, notes, export -----------------------------------------------------------
 
-    def readout(self) -> dict[str, str]:
+    def readout(self) -> dict[T | str, T | str]:
         m = self.metrics()
-        out = {"phase": self._phase_label(), "t": f"{self.now:.3f}"}
+        out: dict[T | str, T | str] = {T("phase", "阶段"): self._phase_label(), "t": f"{self.now:.3f}"}
         if self.phase == "forward":
-            out["frame"] = f"{self.fwd_frame}/{FORWARD_FRAMES}"
+            out[T("forward frame", "正向帧")] = f"{self.fwd_frame}/{FORWARD_FRAMES}"
         else:
-            out["step"] = f"{self.k}/{self['steps']}" + (f" +{self.j}" if self.j else "")
-        out["score"] = self._score_label()
+            out[T("reverse step", "逆向步")] = f"{self.k}/{self['steps']}"
+        out[T("score", "分数")] = self._score_label()
         if m["ks"] is not None:
-            out["KS vs p_t"] = f"{m['ks']:.4f}"
-            out["KS 95% noise"] = f"{ks_critical(len(self.particles)):.4f}"
+            out[T("KS vs p_t", "与 p_t 的 KS")] = f"{m['ks']:.4f}"
+            out[T("KS 95% noise", "KS 95% 噪声水平")] = f"{ks_critical(len(self.particles)):.4f}"
         if self.dim == 1:
-            out["mean"] = f"{m['mean'][0]:.3f} (true {m['mean_true'][0]:.3f})"
-            out["std"] = f"{m['std'][0]:.3f} (true {m['std_true'][0]:.3f})"
+            out[T("mean", "均值")] = T("{v} (true {w})", "{v}（真值 {w}）").format(
+                v=f"{m['mean'][0]:.3f}", w=f"{m['mean_true'][0]:.3f}")
+            out[T("std", "标准差")] = T("{v} (true {w})", "{v}（真值 {w}）").format(
+                v=f"{m['std'][0]:.3f}", w=f"{m['std_true'][0]:.3f}")
         else:
-            out["mean"] = self._vector(m["mean"])
-            out["true mean"] = self._vector(m["mean_true"])
-            out["std"] = self._vector(m["std"])
-            out["true std"] = self._vector(m["std_true"])
-        gap = np.abs(m["shares"] - self.mixture.weights)
+            out[T("mean", "均值")] = self._vector(m["mean"])
+            out[T("true mean", "真实均值")] = self._vector(m["mean_true"])
+            out[T("std", "标准差")] = self._vector(m["std"])
+            out[T("true std", "真实标准差")] = self._vector(m["std_true"])
+        gap = np.abs(m["shares"] - m["cell_masses"])
         if len(gap) <= 3:
-            out["mode shares"] = " ".join(f"{s:.2f}" for s in m["shares"])
-            out["true weights"] = " ".join(f"{w:.2f}" for w in self.mixture.weights)
+            out[T("share nearest each mode", "离各峰最近的占比")] = " ".join(
+                f"{s:.3f}" for s in m["shares"])
+            out[T("p_t's mass in each cell", "p_t 在各区域的概率")] = " ".join(
+                f"{w:.3f}" for w in m["cell_masses"])
         else:
-            out["max share error"] = f"{gap.max():.3f}"
+            out[T("max share − cell mass", "占比与区域概率之差的最大值")] = f"{gap.max():.3f}"
         errors = m["mean_errors"]
-        out["max mode-mean err"] = f"{np.nanmax(errors):.3f}" if np.isfinite(errors).any() else "—"
+        out[T("max mode-mean err", "各峰均值最大误差")] = f"{np.nanmax(errors):.3f}" \
+            if np.isfinite(errors).any() else "—"
         return out
 
     @staticmethod
     def _vector(v: np.ndarray) -> str:
         return ", ".join(f"{c:.2f}" for c in v)
 
-    def _score_label(self) -> str:
+    def _score_label(self) -> T:
         if self["score"] == "exact":
-            return "exact (closed form)"
+            return T("exact (closed form)", "精确（解析式）")
         if self.trained is None:
-            return f"learned: training {100 * self.training_progress:.0f}%"
-        return f"learned (loss {self.trained.losses[-200:].mean():.3f})"
+            return T("learned: training…", "学习：训练中…")
+        return T("learned (loss {v})", "学习（损失 {v}）").format(
+            v=f"{self.trained.losses[-200:].mean():.3f}")
 
-    def notes(self, lang: str = "en") -> list[str]:
-        zh = lang == "zh"
-        out: list[str] = []
+    def notes(self) -> list[T]:
+        out: list[T] = []
         if self.waiting:
-            out.append("分数网络训练中：逆向过程等它完成" if zh
-                       else "the score network is training: the reverse run waits for it")
+            out.append(T("the score network is training: the reverse run waits for it",
+                         "分数网络训练中：逆向过程等它完成"))
         alpha_1 = float(self.schedule.alpha(1.0))
         if alpha_1 > 0.05:
-            out.append(f"α₁ = {alpha_1:.2f}：p₁ 不是 N(0, I)，逆向从错误的噪声出发" if zh
-                       else f"α₁ = {alpha_1:.2f}: p₁ is not N(0, I), the reverse run starts from "
-                            "the wrong noise")
+            out.append(T("α₁ = {a}: p₁ is not N(0, I), the reverse run starts from the wrong noise",
+                         "α₁ = {a}：p₁ 不是 N(0, I)，逆向从错误的噪声出发").format(a=f"{alpha_1:.2f}"))
         coarse = self["beta_max"] / self["steps"]
         if coarse > 0.2:
-            out.append(f"步长太粗：β·Δt 可达 {coarse:.2f}，离散误差明显" if zh
-                       else f"coarse steps: β·Δt reaches {coarse:.2f}, so the discretisation shows")
-        if self.chunk < len(self.rev_x):
-            out.append(f"每步分块计算（每帧 {self.chunk} 个粒子），以保证帧率" if zh
-                       else f"one reverse step spans several frames ({self.chunk} particles a "
-                            "frame) to keep the frame rate")
+            out.append(T("coarse steps: β·Δt reaches {c}, so the discretisation shows",
+                         "步长太粗：β·Δt 可达 {c}，离散误差明显").format(c=f"{coarse:.2f}"))
         if self.phase == "reverse":
-            out.append("质量在 t = 0 时才是最终结果" if zh else "the quality is final only at t = 0")
+            out.append(T("the quality is final only at t = 0", "质量在 t = 0 时才是最终结果"))
         return out
 
     def data(self) -> dict[str, Any]:
@@ -542,7 +578,8 @@ class Diffusion(Scene):
             "reverse_steps_done": self.k, "score": self["score"], "sampler": self["sampler"],
             "samples": samples[:, 0] if self.dim == 1 else samples,
             "mode_means": self.mixture.means, "mode_weights_true": self.mixture.weights,
-            "mode_weights_sampled": m["shares"], "mode_mean_error": m["mean_errors"],
+            "mode_weights_sampled": m["shares"], "mode_cell_masses": m["cell_masses"],
+            "mode_mean_error": m["mean_errors"],
             "mean": m["mean"], "std": m["std"], "mean_true": m["mean_true"],
             "std_true": m["std_true"], "alpha_1": float(self.schedule.alpha(1.0)),
         }

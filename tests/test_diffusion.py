@@ -181,3 +181,31 @@ def test_dropping_beta_on_the_score_fails():
 def test_reverse_step_rejects_an_unknown_sampler():
     with pytest.raises(ValueError, match="sde or ode"):
         reverse_step(np.zeros((1, 1)), np.zeros((1, 1)), 1.0, 0.1, "heun")
+
+
+def test_cell_masses_are_what_exact_samples_land_in():
+    """Two modes at ±2 with spread 1.5 overlap: exact samples split about 0.336/0.664 between
+    the cells, not 0.3/0.7 as the weights say; the cell masses predict the split."""
+    from calcterm.compute.diffusion import Mixture, cell_masses, mixture_probe, nearest_mode_stats
+
+    mix = Mixture(np.array([[-2.0], [2.0]]), np.array([0.3, 0.7]), 1.5 ** 2)
+    masses = cell_masses(mix)
+    # independent: mass of x < 0 under the mixture, by a normal CDF written out here
+    left = 0.3 * 0.5 * (1 + math.erf(2 / (1.5 * math.sqrt(2)))) + 0.7 * 0.5 * (1 + math.erf(-2 / (1.5 * math.sqrt(2))))
+    assert masses == pytest.approx([left, 1 - left], abs=3e-7)  # the erf used is good to 1.5e-7
+    assert masses[0] == pytest.approx(0.336, abs=0.001)
+    samples = mix.sample(200_000, np.random.default_rng(3))
+    shares, _ = nearest_mode_stats(samples, mix.means)
+    se = math.sqrt(left * (1 - left) / 200_000)
+    assert abs(shares[0] - masses[0]) < 4 * se and abs(shares[0] - 0.3) > 20 * se
+
+
+def test_cell_masses_in_2d_agree_with_a_fresh_sample():
+    from calcterm.compute.diffusion import Mixture, cell_masses, mixture_probe, nearest_mode_stats
+
+    mix = Mixture(np.array([[-1.0, 0.0], [1.0, 0.0], [0.0, 1.5]]), np.array([0.2, 0.5, 0.3]), 0.8)
+    masses = cell_masses(mix, mixture_probe(mix.weights, 2, 50_000, seed=0))
+    fresh, _ = nearest_mode_stats(mix.sample(50_000, np.random.default_rng(11)), mix.means)
+    assert masses.sum() == pytest.approx(1.0)
+    assert np.max(np.abs(masses - fresh)) < 4 * math.sqrt(0.25 / 50_000) * math.sqrt(2)
+    assert np.max(np.abs(masses - mix.weights)) > 0.02  # overlap moves mass between cells

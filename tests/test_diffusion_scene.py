@@ -15,8 +15,10 @@ from calcterm.params import ParamError
 from calcterm.plot import Points
 from calcterm.registry import get
 from calcterm.render import render
+from calcterm.text import localize
 
 from conftest import run_cli
+from texts import notes_in, readout_in
 
 Diffusion = get("diffusion")
 
@@ -66,17 +68,20 @@ def test_forward_phase_ends_in_standard_noise_then_the_reverse_starts():
     assert scene.metrics()["ks"] < 0.03  # fresh N(0, I) noise against p₁
 
 
-def test_a_step_split_across_ticks_gives_the_same_samples(monkeypatch):
-    """Chunking one reverse step over several frames changes the timing, not the result."""
-    whole = Diffusion({"forward": False, "particles": 3000, "steps": 60}, seed=4)
-    run_to_end(whole)
-    monkeypatch.setattr(diffusion_module, "TICK_BUDGET", 700 * whole._cost())
-    split = Diffusion({"forward": False, "particles": 3000, "steps": 60}, seed=4)
-    assert split.chunk == 700
-    ticks = run_to_end(split)
-    assert ticks > 60 * 4 and np.array_equal(split.rev_x, whole.rev_x)
-    assert any("frames" in note for note in Diffusion({"particles": 20000,
-                                                       "score": "learned"}).notes())
+def test_a_heavy_step_run_as_a_job_gives_the_same_samples(monkeypatch):
+    """Running the reverse steps as a background job changes where they run, not the result."""
+    inline = Diffusion({"forward": False, "particles": 3000, "steps": 60}, seed=4)
+    assert not inline.heavy and inline.step_job() is None
+    run_to_end(inline)
+    monkeypatch.setattr(diffusion_module, "TICK_BUDGET", 1)
+    heavy = Diffusion({"forward": False, "particles": 3000, "steps": 60}, seed=4)
+    assert heavy.heavy
+    while not heavy.done:
+        job = heavy.step_job()
+        result = job.run(lambda fraction: None)
+        assert heavy.k == 0 or heavy.rev_x is not result, "the job works on a copy"
+        heavy.finish_step(job, result)
+    assert np.array_equal(heavy.rev_x, inline.rev_x)
 
 
 def test_same_seed_same_samples_and_the_ode_is_not_the_sde():
@@ -91,39 +96,37 @@ def test_same_seed_same_samples_and_the_ode_is_not_the_sde():
 
 def test_learned_score_trains_swaps_in_and_is_cached():
     scene = Diffusion({"score": "learned", "training": 400, "forward": False}, seed=11)
-    assert scene.waiting and scene.trained is None
-    t0 = scene.t
+    assert scene.waiting and scene.trained is None and scene.busy
     scene.step()
-    assert scene.t == t0, "the reverse run waits for the network"
-    assert any("training" in n for n in scene.notes())
-    work = scene.work()
-    progress = list(work)
+    assert scene.t == 0, "the reverse run waits for the network"
+    assert any("training" in n for n in notes_in(scene))
+    progress = []
+    scene.finish_job(progress.append)
     assert progress[-1] == 1.0 and progress == sorted(progress)
     assert scene.trained is not None and not scene.waiting
-    assert "loss" in scene.readout()["score"]
+    assert "loss" in readout_in(scene)["score"]
     run_to_end(scene)
     assert scene.data()["ks"] < 0.15 and scene.data()["trained"]
     scene.reset()
-    assert scene.work() is None and scene.trained is not None  # no retraining after a reset
+    assert scene.job() is None and scene.trained is not None  # no retraining after a reset
 
 
-def test_a_stale_training_run_never_swaps_in():
-    scene = Diffusion({"score": "learned", "training": 400}, seed=12)
-    stale = scene.work()
-    next(stale)
-    scene.set("training", 300)  # a new generation: the old run belongs to the past
-    assert list(stale) == [], "the stale run gives up at its next chunk"
-    assert scene.trained is None and scene.waiting
-    fresh = scene.work()
-    finish = list(fresh)
-    assert finish[-1] == 1.0 and scene.trained is not None
+def test_a_training_job_leaves_the_scene_alone_until_adopted():
+    scene = Diffusion({"score": "learned", "training": 300}, seed=12)
+    job, revision = scene.job(), scene.revision
+    result = job.run(lambda fraction: None)
+    assert scene.trained is None, "running the job does not touch the scene"
+    scene.set("training", 400)
+    assert scene.revision != revision  # so the host drops this result
+    job.adopt(result)  # what adopting would do, were the scene unchanged
+    assert scene.trained is result
 
 
 def test_the_modes_parameter_takes_presets_and_text_but_not_code():
     p = Diffusion.param("modes")
     assert p.parse("ring of 8").count(";") == 7
     assert p.parse(" 1 @ 2; -1 ") == "1 @ 2; -1"
-    assert p.format(p.parse("two modes")) == "two modes"
+    assert p.label(p.parse("two modes")) == "two modes" and p.editable
     for bad in ("__import__('os').system('true')", "1; 2, 3", "", "1 @ 0"):
         with pytest.raises(ParamError, match="modes"):
             p.parse(bad)
@@ -149,9 +152,19 @@ def test_2d_draws_the_score_field_as_arrows():
 
 
 def test_notes_name_the_failure_modes():
-    assert any("α₁" in n for n in Diffusion({"beta_max": 1.0}).notes())
-    assert any("coarse" in n for n in Diffusion({"steps": 10}).notes())
-    assert any("p₁" in n for n in Diffusion({"beta_max": 1.0}).notes("zh"))
+    assert any("α₁" in n for n in notes_in(Diffusion({"beta_max": 1.0})))
+    assert any("coarse" in n for n in notes_in(Diffusion({"steps": 10})))
+    assert any("p₁" in n for n in notes_in(Diffusion({"beta_max": 1.0}), "zh"))
+
+
+def test_mode_shares_are_compared_with_cell_masses_not_weights():
+    """Two overlapping modes (spread 1.5): exact samples follow the cell masses."""
+    scene = Diffusion({"spread": 1.5, "particles": 20000, "steps": 400, "forward": False}, seed=5)
+    run_to_end(scene)
+    data = scene.data()
+    masses, shares = data["mode_cell_masses"], data["mode_weights_sampled"]
+    assert masses[0] == pytest.approx(0.336, abs=0.002)
+    assert abs(shares[0] - masses[0]) < 0.02 < abs(masses[0] - 0.3) + 0.02
 
 
 @pytest.mark.parametrize("values", [
@@ -164,7 +177,7 @@ def test_hard_settings_run_to_the_end_without_warnings(values):
     with np.errstate(all="raise"):
         scene = Diffusion(values, seed=0)
         run_to_end(scene)
-        render(scene.draw(100, 30), 100, 30)
+        render(localize(scene.draw(100, 30), "en"), 100, 30)
         json.loads(dumps(scene.export()))
 
 
@@ -174,5 +187,5 @@ def test_learned_score_with_the_smallest_training_runs_without_warnings():
                            "modes": Diffusion.param("modes").parse("ring of 8")}, seed=13)
         finish_work(scene)
         run_to_end(scene)
-        render(scene.draw(100, 30), 100, 30)
+        render(localize(scene.draw(100, 30), "en"), 100, 30)
         json.loads(dumps(scene.export()))

@@ -216,6 +216,37 @@ def nearest_mode_stats(samples: np.ndarray, means: np.ndarray) -> tuple[np.ndarr
     return counts / max(len(samples), 1), errors
 
 
+def cell_masses(mixture: Mixture, probe: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """The probability p gives to each mode's Voronoi cell (the points nearest that mode).
+
+    This, not the mode weights, is what the share of exact samples nearest each mode tends
+    to: overlapping modes spill into each other's cells. In 1-D the cells are intervals and
+    the masses are exact (normal CDFs); in 2-D they are estimated from a fixed `probe` of
+    (component index, standard normal draw) pairs, so the estimate is the same every frame.
+    """
+    means, s = mixture.means, math.sqrt(mixture.var)
+    if mixture.dim == 1:
+        order = np.argsort(means[:, 0])
+        m = means[order, 0]
+        cuts = np.r_[-np.inf, (m[:-1] + m[1:]) / 2, np.inf]
+        z = (cuts[None, :] - means[:, 0, None]) / s
+        per_mode = mixture.weights[:, None] * np.diff(normal_cdf(z), axis=1)
+        masses = np.empty(len(m))
+        masses[order] = per_mode.sum(axis=0)
+        return masses
+    if probe is None:
+        raise ValueError("a 2-D mixture needs a probe of fixed draws to estimate its cell masses")
+    component, z = probe
+    shares, _ = nearest_mode_stats(means[component] + s * z, means)
+    return shares
+
+
+def mixture_probe(weights: np.ndarray, dim: int, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Fixed draws (component, standard normal) for `cell_masses` in 2-D."""
+    rng = np.random.default_rng([seed, 7])
+    return rng.choice(len(weights), size=count, p=weights), rng.standard_normal((count, dim))
+
+
 def forward_step(x: np.ndarray, schedule: Schedule, t0: float, t1: float,
                  noise: np.ndarray) -> np.ndarray:
     """Move x from time t0 to t1 > t0 by the forward SDE's exact Gaussian transition."""

@@ -129,7 +129,7 @@ class SceneScreen(Screen[None]):
 
     def tick(self) -> None:
         """One frame: take the steps the speed has earned; drop them while a step runs."""
-        if self.stepping:
+        if self.stepping or self.scene.busy:
             return
         self.credit += SPEEDS[self.speed] / max(1, self.scene.pace)
         steps = min(int(self.credit), MAX_STEPS_PER_FRAME)
@@ -284,7 +284,7 @@ class SceneScreen(Screen[None]):
 
     def action_step(self) -> None:
         self.playing = False
-        if self.stepping or self.scene.done:
+        if self.stepping or self.scene.done or self.scene.busy:
             return
         job = self.scene.step_job()
         if job is not None:
