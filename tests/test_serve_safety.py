@@ -354,3 +354,16 @@ def test_origin_policy_names() -> None:
     assert wild.refusal("attacker.example", "http://attacker.example", websocket=True)
     assert policy.short("y" * 10_000).endswith("… (10000 characters)")
     assert len(policy.short("y" * 10_000)) < 80
+
+
+def test_classroom_load_script() -> None:
+    """tests/classroom_load.py end to end: a few sessions by default, the full class (20) with
+    CALCTERM_CLASSROOM=1. It asserts itself that every session ends in both rounds."""
+    from classroom_load import report, run
+
+    sessions = 20 if os.environ.get("CALCTERM_CLASSROOM") == "1" else 3
+    result = run(sessions=sessions, hold=1.0 if sessions < 20 else 5.0)
+    print(report(result))
+    assert result["sessions_started"] == sessions
+    assert 20 < result["rss_mb_per_session"]["mean"] < 400  # a calcterm process, not a stub
+    assert result["first_screen_s"]["max"] < 90
