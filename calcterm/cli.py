@@ -56,6 +56,41 @@ def fail(message: str) -> NoReturn:
     sys.exit(2)
 
 
+NO_TERMINAL = ("the TUI needs a terminal on stdin and stdout; for the picture as text use "
+               "`calcterm show SCENE`, for the numbers `calcterm export SCENE`")
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return stream is not None and stream.isatty()
+    except (ValueError, OSError):  # a closed stream
+        return False
+
+
+def _require_terminal() -> None:
+    """Refuse (one line, exit 2) to start the TUI unless stdin and stdout are terminals.
+
+    Why: without a terminal Textual writes escape codes into a pipe or file and spins on a
+    stdin that never answers. textual-serve drives the app with no terminal on purpose and
+    says so with TEXTUAL_DRIVER, which is let through.
+    """
+    if not os.environ.get("TEXTUAL_DRIVER") and not (
+            _is_terminal(sys.stdin) and _is_terminal(sys.stdout)):
+        fail(NO_TERMINAL)
+
+
+def _run_tui(**kwargs: Any) -> None:
+    """Run the TUI; a crash inside it (Textual has restored the terminal and printed the
+    error) ends the process with the app's non-zero status, not 0."""
+    _require_terminal()
+    from calcterm.host.app import CalcTermApp
+
+    app = CalcTermApp(**kwargs)
+    app.run()
+    if app.return_code:
+        sys.exit(app.return_code)
+
+
 class _Progress:
     """A progress bar on stderr for a scene's slow preparation, shown only once it starts."""
 
@@ -118,9 +153,7 @@ def cli(ctx: click.Context, seed: int | None, lang: str, no_color: bool) -> None
         os.environ["NO_COLOR"] = "1"  # Textual reads it when the app starts
     ctx.obj = {"seed": seed, "lang": lang, "color": "NO_COLOR" not in os.environ}
     if ctx.invoked_subcommand is None:
-        from calcterm.host.app import CalcTermApp
-
-        CalcTermApp(lang=lang, seed=seed).run()
+        _run_tui(lang=lang, seed=seed)
 
 
 @cli.command("list")
@@ -155,10 +188,9 @@ def params(ctx: click.Context, scene_id: str) -> None:
 @click.pass_context
 def run(ctx: click.Context, scene_id: str, settings: tuple[tuple[str, str], ...]) -> None:
     """Open the TUI on SCENE with the given values."""
+    _require_terminal()  # before building the scene, which may take a while
     scene = _build(ctx, scene_id, settings, prepare=False)
-    from calcterm.host.app import CalcTermApp
-
-    CalcTermApp(lang=ctx.obj["lang"], seed=ctx.obj["seed"], scene=scene).run()
+    _run_tui(lang=ctx.obj["lang"], seed=ctx.obj["seed"], scene=scene)
 
 
 @cli.command()
