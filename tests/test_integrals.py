@@ -203,6 +203,7 @@ def test_darboux_of_an_unbounded_slice_is_infinite():
 def test_observed_order_is_nan_without_an_error():
     assert math.isnan(observed_order(0.1, 0.0))
     assert observed_order(0.4, 0.1) == pytest.approx(2.0)
+    assert observed_order(0.9, 0.1, ratio=3.0) == pytest.approx(2.0)
 
 
 # ---------------------------------------------------------------- the FTC, both forms

@@ -194,8 +194,11 @@ def riemann_sum(f: ArrayFn, a: float, b: float, n: int, rule: str,
 
 
 def _golden_extreme(f: ArrayFn, lo: np.ndarray, hi: np.ndarray, sign: float,
-                    iterations: int = 60) -> tuple[np.ndarray, np.ndarray]:
+                    iterations: int = 40) -> tuple[np.ndarray, np.ndarray]:
     """Golden-section search for the minimum of sign·f on each bracket, all at once.
+
+    40 iterations shrink the bracket (two of 64 samples of a slice) by 0.618⁴⁰ ≈ 4e-9; at a
+    smooth extreme the value is then off by (4e-9·Δx)²·f″, far below rounding.
 
     Returns the points and the values of sign·f there."""
     c = hi - _GOLDEN * (hi - lo)
@@ -241,8 +244,12 @@ def darboux(f: ArrayFn, edges: np.ndarray, which: str,
     return heights, best_x
 
 
-def observed_order(error_coarse: float, error_fine: float) -> float:
-    """log₂(e_{n/2} / e_n): the p in error ∝ n^(−p) seen between n/2 and n (nan if undefined)."""
+def observed_order(error_coarse: float, error_fine: float, ratio: float = 2.0) -> float:
+    """log(e_coarse / e_fine) / log(ratio): the p in error ∝ n^(−p) seen between n/ratio and n.
+
+    With the default ratio 2 this is log₂(e_{n/2} / e_n); nan when either error is 0 or
+    undefined.
+    """
     with np.errstate(all="ignore"):
-        p = np.log2(np.abs(np.float64(error_coarse)) / np.abs(np.float64(error_fine)))
+        p = np.log(np.abs(np.float64(error_coarse)) / np.abs(np.float64(error_fine))) / np.log(ratio)
     return float(p) if np.isfinite(p) else math.nan
