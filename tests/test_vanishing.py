@@ -11,27 +11,31 @@ import calcterm.scenes.vanishing as vanishing_module
 from calcterm.compute.network import spectral_norms
 from calcterm.export import dumps
 from calcterm.render import render
+from calcterm.registry import get
 from calcterm.scenes.vanishing import Vanishing
+from calcterm.text import localize
+
+from texts import notes_in, readout_in
 
 
 def test_default_deep_sigmoid_with_xavier_vanishes():
     scene = Vanishing()
-    assert scene.readout()["regime"] == "vanishing"
+    assert readout_in(scene)["regime"] == "vanishing"
     assert scene.ratio < 1e-10
-    assert any("vanishing" in note for note in scene.notes())
+    assert any("vanishing" in note for note in notes_in(scene))
 
 
 def test_large_sigma_explodes_and_relu_he_is_stable():
     assert Vanishing({"activation": "tanh", "init": "normal", "sigma": 1.0}).regime == "exploding"
     stable = Vanishing({"activation": "relu", "init": "he"})
     assert stable.regime == "stable"
-    assert stable.readout()["dead ReLUs"].endswith(f"/ {20 * 64}")
+    assert readout_in(stable)["dead ReLUs"].endswith(f"/ {20 * 64}")
 
 
 def test_residual_connections_rescue_the_sigmoid_net():
     scene = Vanishing({"residual": True})
     assert scene.regime == "stable"
-    assert any("√L" in note for note in scene.notes())
+    assert any("√D" in note for note in notes_in(scene))
 
 
 def test_export_has_the_numbers_behind_the_picture():
@@ -76,11 +80,11 @@ def test_overflow_is_named_and_stops_the_clock_without_warnings():
     with np.errstate(all="raise"):
         scene = Vanishing(values)
         scene.step()
-        text = render(scene.draw(120, 40), 120, 40, color=False)
+        text = render(localize(scene.draw(120, 40), "en"), 120, 40, color=False)
         exported = dumps(scene.export())
     assert scene.t == 0 and scene.regime == "exploding"
     assert "overflowed" in text
-    assert any("overflowed float64" in note for note in scene.notes())
+    assert any("overflowed float64" in note for note in notes_in(scene))
     assert "NaN" not in exported and "Infinity" not in exported
     assert json.loads(exported)["data"]["overflow_layer"] > 0
 
@@ -91,30 +95,47 @@ def test_a_too_large_learning_rate_is_called_divergence():
         for _ in range(20):
             scene.step()
     assert scene.run.stopped and scene.run.initial_regime == "stable"
-    assert any("SGD diverged" in note for note in scene.notes())
-    assert any("发散" in note for note in scene.notes("zh"))
+    assert any("SGD diverged" in note for note in notes_in(scene))
+    assert any("发散" in note for note in notes_in(scene, "zh"))
 
 
-def test_large_nets_are_built_in_the_background(monkeypatch):
+def test_large_nets_are_built_in_a_job_and_step_off_the_ui_thread(monkeypatch):
     monkeypatch.setattr(vanishing_module, "HEAVY_WEIGHTS", 1000)
     scene = Vanishing({"depth": 4, "width": 32})
-    assert scene.run is None and scene.readout() == {"status": "building the network…"}
+    assert scene.run is None and scene.busy
+    assert readout_in(scene) == {"status": "building the network…"}
     scene.step()
     assert scene.t == 0
-    assert "building" in render(scene.draw(120, 40), 120, 40, color=False)
-    stale = scene.work()
-    next(stale)
+    assert "building" in render(localize(scene.draw(120, 40), "en"), 120, 40, color=False)
+    stale, revision = scene.job(), scene.revision
     scene.set("depth", 5)  # the user changed a parameter while the first build ran
-    assert list(stale)[-1] == 1.0 and scene.run is None, "a stale build must not be swapped in"
-    progress = list(scene.work())
-    assert progress[-1] == 1.0 and scene.run.net.depth == 5 and scene.work() is None
+    assert stale.run(lambda f: None).net.depth == 4 and scene.revision != revision
+    assert scene.run is None, "running a job leaves the scene alone; the host drops stale ones"
+    progress = []
+    scene.finish_job(progress.append)
+    assert progress[-1] == 1.0 and scene.run.net.depth == 5 and scene.job() is None
+    job = scene.step_job()
+    assert job is not None, "a heavy net's SGD step is a job"
+    scene.finish_step(job, job.run(lambda f: None))
     monkeypatch.setattr(vanishing_module, "HEAVY_WEIGHTS", 2 ** 23)
-    quick = Vanishing({"depth": 5, "width": 32})  # built at once: the same net, the same export
-    assert quick.work() is None
+    quick = Vanishing({"depth": 5, "width": 32})  # built at once: the same net, the same step
+    assert quick.job() is None and quick.step_job() is None
+    quick.step()
     assert dumps(scene.export()) == dumps(quick.export())
 
 
 def test_chinese_texts():
     scene = Vanishing()
-    assert any("梯度消失" in note for note in scene.notes("zh"))
-    assert "反向模式" in scene.explain("zh")
+    assert any("梯度消失" in note for note in notes_in(scene, "zh"))
+    assert "反向模式" in scene.explain().zh
+
+
+def test_sigmoid_needs_sigma_root_n_near_ten_to_stop_vanishing():
+    """The explanation's claim: with sigmoid the per-layer gain passes 1 only near σ√n ≈ 10,
+    so at σ√n = 5 the gradient still vanishes; well beyond 10 it grows layer by layer."""
+    Vanishing = get("vanishing")
+    ratios = {}
+    for gain in (5, 10, 16):
+        scene = Vanishing({"init": "normal", "sigma": gain / 8.0, "width": 64, "depth": 20})
+        ratios[gain] = scene.ratio
+    assert ratios[5] < 1e-2 < ratios[10] < 10 < ratios[16]

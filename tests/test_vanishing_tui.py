@@ -25,7 +25,7 @@ async def test_activation_and_residual_keys_change_the_regime():
         await select(pilot, "residual")
         await pilot.press("right")  # sigmoid again, now with skip connections
         assert scene["residual"] and scene["activation"] == "sigmoid"
-        assert "stable" in readout(app) and "√L" in readout(app)
+        assert "stable" in readout(app) and "√D" in readout(app)
 
 
 async def test_depth_key_and_training_steps_update_the_picture():
