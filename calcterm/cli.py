@@ -246,11 +246,12 @@ def screenshot(ctx: click.Context, scene_id: str, settings: tuple[tuple[str, str
     from calcterm.host.snapshot import screenshot_svg
 
     svg = screenshot_svg(scene, size, lang=ctx.obj["lang"])
-    try:
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.write(svg)
+    from calcterm.files import write_atomic
+
+    try:  # a temporary file renamed into place: a failed write leaves the old file as it was
+        write_atomic(output, svg)
     except OSError as exc:
-        fail(f"cannot write {output!r}: {exc.strerror}")
+        fail(f"cannot write {output!r}: {exc.strerror or exc}")
     click.echo(output)
 
 

@@ -6,6 +6,7 @@ Each case runs the real CLI in a fresh process (conftest.run_cli) or in a real p
 
 from __future__ import annotations
 
+import errno
 import os
 import pty
 import subprocess
@@ -68,3 +69,75 @@ def test_a_crash_in_the_tui_exits_non_zero_with_the_terminal_restored() -> None:
     assert b"\x1b[?1049h" in raw  # the app had taken over the screen ...
     assert raw.rfind(b"\x1b[?1049l") > raw.rfind(b"\x1b[?1049h")  # ... and gave it back
     assert b"deliberate crash for the test" in raw
+
+
+def limited_to(size: int):
+    """A preexec_fn: files the child writes may grow to `size` bytes only (EFBIG beyond,
+    as on a full disk; Python ignores SIGXFSZ, so the write fails instead of killing it)."""
+    import resource
+
+    return lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+
+
+def leftovers(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir() if p.name.endswith(".tmp"))
+
+
+def test_write_atomic_replaces_in_one_step_and_keeps_permissions(tmp_path: Path) -> None:
+    from calcterm.files import write_atomic
+
+    target = tmp_path / "plot.svg"
+    assert write_atomic(target, "first") == target
+    assert target.read_text() == "first"
+    target.chmod(0o640)
+    write_atomic(target, "séconde ∫".encode())
+    assert target.read_text(encoding="utf-8") == "séconde ∫"
+    assert target.stat().st_mode & 0o777 == 0o640
+    link = tmp_path / "link.svg"
+    link.symlink_to(target)
+    write_atomic(link, "through the link")
+    assert link.is_symlink() and target.read_text() == "through the link"
+    assert leftovers(tmp_path) == []
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
+    """A real write failure (file-size limit, EFBIG) in a child process, half-way through."""
+    keep = tmp_path / "keep.svg"
+    keep.write_text("the user's old file")
+    code = textwrap.dedent(f"""
+        from calcterm.files import write_atomic
+        try:
+            write_atomic({str(keep)!r}, "x" * 100_000)
+        except OSError as error:
+            print(error.errno)
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          preexec_fn=limited_to(4096), timeout=30)
+    assert done.stdout.strip() == str(errno.EFBIG), done.stderr
+    assert keep.read_text() == "the user's old file"
+    assert leftovers(tmp_path) == []
+
+
+def test_a_failed_write_of_unencodable_text_writes_nothing(tmp_path: Path) -> None:
+    from calcterm.files import write_atomic
+
+    keep = tmp_path / "keep.txt"
+    keep.write_text("old")
+    with pytest.raises(UnicodeEncodeError):
+        write_atomic(keep, "∫", encoding="ascii")
+    assert keep.read_text() == "old" and leftovers(tmp_path) == []
+
+
+def test_screenshot_on_a_full_disk_keeps_the_old_file(tmp_path: Path) -> None:
+    keep = tmp_path / "keep.svg"
+    keep.write_text("<svg>the user's old picture</svg>")
+    done = subprocess.run([sys.executable, "-m", "calcterm", "screenshot", "tangent", "-o",
+                           str(keep)], capture_output=True, text=True, cwd=tmp_path,
+                          preexec_fn=limited_to(4096), timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "cannot write" in done.stderr, done.stderr
+    assert keep.read_text() == "<svg>the user's old picture</svg>"
+    assert leftovers(tmp_path) == []
+    done = run_cli("screenshot", "tangent", "-o", str(keep))  # and without the limit, it works
+    assert done.returncode == 0, done.stderr
+    assert keep.read_text().startswith("<svg")
