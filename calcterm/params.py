@@ -49,17 +49,10 @@ def _constant(text: str) -> float | None:
 class Param:
     name: str
     default: Any
-    help: Text = ""
-    help_zh: str = ""
+    help: T = T("", "")
 
     editable = False
     """Whether the value is typed as text (the `e` key opens an editor for it)."""
-
-    @property
-    def help_text(self) -> T:
-        if isinstance(self.help, T):
-            return self.help
-        return T(self.help, self.help_zh or self.help)
 
     def parse(self, text: str) -> Any:
         raise NotImplementedError
@@ -91,7 +84,7 @@ class Param:
         label = tr(self.label(self.default), lang)
         if label != shown:
             shown = f"{shown} ({label})"
-        return f"{self.name}  default {shown}  {self.allowed()}  {self.help_text.get(lang)}"
+        return f"{self.name}  default {shown}  {self.allowed()}  {self.help.get(lang)}"
 
 
 @dataclass(frozen=True)

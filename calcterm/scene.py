@@ -18,7 +18,7 @@ What the seams need is declared here, once, so the host can act on it:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, Iterator, Mapping
+from typing import Any, Callable, ClassVar, Mapping
 
 from calcterm.params import Param, ParamError
 from calcterm.plot import Figure
@@ -50,14 +50,13 @@ class Job:
 
 class Scene:
     id: ClassVar[str]
-    title: ClassVar[Text]
-    title_zh: ClassVar[str] = ""
+    title: ClassVar[T]
     section: ClassVar[str]
     """The part of the article the scene illustrates, e.g. "Part 1 §1.1–1.3, §2.1"."""
     summary: ClassVar[Text] = ""
     """One line saying what the scene shows (the picker lists it)."""
     params: ClassVar[tuple[Param, ...]] = ()
-    explanation: ClassVar[Text | Mapping[str, str]] = T("", "")
+    explanation: ClassVar[T] = T("", "")
     """What to look at, the formula, what each parameter teaches (override `explain` to
     order it by the current view)."""
     min_plot: ClassVar[tuple[int, int]] = (40, 10)
@@ -174,13 +173,6 @@ class Scene:
 
     def job(self) -> Job | None:
         """Slow preparation after a reset (e.g. training a model), or None."""
-        work = self.work()
-        if work is None:
-            return None
-        return Job(run=lambda progress: _drain(work, progress), adopt=lambda _: None)
-
-    def work(self) -> Iterator[float] | None:
-        """Legacy form of `job` for scenes not yet on contract v2."""
         return None
 
     def finish_job(self, progress: Callable[[float], None] = _ignore_progress) -> None:
@@ -198,22 +190,16 @@ class Scene:
         """The live numbers beside the plot, label -> formatted value."""
         return {}
 
-    def notes(self) -> list[Text]:
+    def notes(self) -> list[T]:
         """Short live remarks (warnings, named failure modes) shown under the readout."""
         return []
 
     def explain(self) -> T:
-        return _as_t(self.explanation)
-
-    @classmethod
-    def title_text(cls) -> T:
-        if isinstance(cls.title, T):
-            return cls.title
-        return T(cls.title, cls.title_zh or cls.title)
+        return self.explanation
 
     @classmethod
     def display_title(cls, lang: str = "en") -> str:
-        return cls.title_text().get(lang)
+        return cls.title.get(lang)
 
     def data(self) -> dict[str, Any]:
         """The numbers behind the picture (made JSON-safe by `calcterm.export`)."""
@@ -226,25 +212,6 @@ class Scene:
                           "steps": self.t, "data": self.data()})
 
 
-def _drain(work: Iterator[float], progress: Callable[[float], None]) -> None:
-    for fraction in work:
-        progress(fraction)
-
-
-def _as_t(text: Any) -> T:
-    if isinstance(text, T):
-        return text
-    if isinstance(text, Mapping):
-        return T(text.get("en", ""), text.get("zh") or text.get("en", ""))
-    return T(str(text), str(text))
-
-
 def scene_notes(scene: Scene, lang: str) -> list[str]:
-    """The scene's notes in `lang` (legacy scenes take the language as an argument)."""
-    from calcterm.text import tr
-
-    try:
-        notes = scene.notes(lang)  # type: ignore[call-arg]
-    except TypeError:
-        notes = scene.notes()
-    return [tr(n, lang) for n in notes]
+    """The scene's notes in `lang`."""
+    return [n.get(lang) for n in scene.notes()]

@@ -10,7 +10,7 @@ import numpy as np
 from calcterm.compute.contours import (
     DotTrail, grid, log_levels, marching_squares, quantile_levels, sample_segments, thin_to_dots,
 )
-from calcterm.compute.optimizers import BLOWUP, METHODS, NAMES, SCHEDULES, Run, Settings
+from calcterm.compute.optimizers import BLOWUP, METHODS, SCHEDULES, Run, Settings
 from calcterm.compute.surfaces import Surface, make
 from calcterm.params import Choice, Expression, Number
 from calcterm.plot import Figure, Line, Panel, Points, sample_count

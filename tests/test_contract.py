@@ -26,7 +26,7 @@ def test_identity(scene_cls):
 
 def test_defaults_within_range(scene_cls):
     for p in scene_cls.params:
-        assert p.help_text.en and p.help_text.zh, f"{p.name} has no help"
+        assert p.help.en and p.help.zh, f"{p.name} has no help"
         assert p.validate(p.default) == p.default
         if isinstance(p, (Number, Integer)):
             assert p.lo <= p.default <= p.hi

@@ -52,7 +52,7 @@ class ParamRow(Widget):
         text.append(" ▶", style="bold cyan")
         text.append(f"  {tr(p.short(), self.lang)}", style="dim")
         if self.has_class("-selected"):
-            text.append(f"\n{p.help_text.get(self.lang)}", style="italic")
+            text.append(f"\n{p.help.get(self.lang)}", style="italic")
         return text
 
     def on_click(self, event: events.Click) -> None:
