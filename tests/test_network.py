@@ -5,11 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from calcterm.compute.activations import ACTIVATIONS, SUP_DERIVATIVE, activate, derivative, saturated
+from calcterm.compute.activations import (
+    ACTIVATIONS, SUP_DERIVATIVE, activate, activate_with_slope, derivative, saturated,
+)
 from calcterm.compute.network import (
-    Network, bound_profile, build_network, forward, gain_bounds, gradients, layer_norm,
-    log10_product, mse_loss, regime, smooth_target, spectral_norms, top_singular_values,
-    train_step,
+    FLOAT32_FROM, Network, bound_profile, build_network, forward, gain_bounds, gradients,
+    layer_norm, log10_product, mse_loss, precision_for, regime, smooth_target, spectral_norms,
+    step_memory, top_singular_values, train_step,
 )
 
 FD_STEP = 1e-6
@@ -266,3 +268,162 @@ def test_regime_thresholds():
     assert regime(np.array([500.0, 1.0])) == "exploding"
     assert regime(np.array([np.inf, 1.0])) == "exploding"
     assert regime(np.array([0.0, 1.0])) == "vanishing"
+
+
+# --- the float32 path for big nets ------------------------------------------------------------
+
+F32_DIAGNOSTICS_RTOL = 1e-4
+"""float32 carries 24 significant bits (ε ≈ 6e-8). Through 24–200 layers the diagnostics of a
+pass (loss, ‖∂L/∂h⁽ᵏ⁾‖, ‖∂L/∂W⁽ᵏ⁾‖, ‖∂L/∂b⁽ᵏ⁾‖, activation spreads) were seen within 1e-5 of
+float64 on these nets; 1e-4 leaves room for other seeds without hiding a real error (a
+forgotten upcast or a wrong scale is off by far more)."""
+F32_WEIGHTS_RTOL = 1e-6
+"""After five SGD steps the weights, which start as the float64 ones rounded (relative error
+≤ 6e-8), differ from float64 training by that rounding plus the small updates' rounding."""
+
+FLOAT32_CASES = [  # (depth, width, batch, activation, init, residual, layernorm, lr)
+    (200, 32, 8, "gelu", "xavier", True, True, 1e-3),  # the heaviest setting's kind, narrower
+    (24, 64, 16, "tanh", "xavier", True, False, 0.01),
+    (30, 64, 16, "relu", "he", False, False, 0.01),
+    (40, 48, 16, "sigmoid", "xavier", False, False, 0.1),  # vanishes to ~1e-25
+    (16, 32, 8, "linear", "xavier", False, True, 0.01),
+]
+
+
+def twin_nets(depth, width, activation, init, residual, layernorm, seed=1):
+    args = (depth, width, activation, init, 1.0, residual, layernorm)
+    return (build_network(np.random.default_rng(seed), *args),
+            build_network(np.random.default_rng(seed), *args, dtype=np.float32))
+
+
+def test_a_float32_net_is_the_float64_net_rounded():
+    n64, n32 = twin_nets(5, 16, "tanh", "he", True, False)
+    assert n32.dtype == np.float32 and n64.dtype == np.float64
+    for a, b in ((n32.W, n64.W), (n32.b, n64.b), (n32.v, n64.v)):
+        assert a.dtype == np.float32 and np.array_equal(a, b.astype(np.float32))
+    assert n32.branch_scale == n64.branch_scale == 1 / np.sqrt(5)
+    assert np.array_equal(n64.astype(np.float32).W, n32.W)
+
+
+@pytest.mark.parametrize("case", FLOAT32_CASES, ids=lambda c: f"{c[3]}-{c[0]}x{c[1]}")
+def test_float32_training_follows_float64(case):
+    depth, width, batch, activation, init, residual, layernorm, lr = case
+    n64, n32 = twin_nets(depth, width, activation, init, residual, layernorm)
+    rng = np.random.default_rng(2)
+    direction = np.eye(width)[0]
+    for _ in range(5):
+        x = rng.standard_normal((batch, width))
+        y = smooth_target(x, direction)
+        want, got = train_step(n64, x, y, lr), train_step(n32, x, y, lr)
+        assert got.finite and want.finite
+        assert got.loss == pytest.approx(want.loss, rel=F32_DIAGNOSTICS_RTOL)
+        for name in ("grad_h", "grad_W", "act_std"):
+            assert np.allclose(getattr(got, name), getattr(want, name),
+                               rtol=F32_DIAGNOSTICS_RTOL, atol=0), name
+        # ∂L/∂b = Σᵢ δᵢ can cancel: its rounding is relative to Σᵢ‖δᵢ‖ ≤ √B·sup|φ′|·‖∂L/∂h‖
+        scale = np.sqrt(batch) * SUP_DERIVATIVE[activation] * want.grad_h[1:]
+        assert (np.abs(got.grad_b - want.grad_b) <= F32_DIAGNOSTICS_RTOL * scale).all()
+        assert np.array_equal(got.dead, want.dead)
+        assert got.saturated == pytest.approx(want.saturated, abs=1e-3)
+    assert relative_error(n32.W.astype(np.float64), n64.W) < F32_WEIGHTS_RTOL
+    assert n32.W.dtype == n32.b.dtype == n32.v.dtype == np.float32
+
+
+def test_float32_measures_gradients_far_below_its_range():
+    """A 120-layer sigmoid net's first-layer gradient (~1e-75) is below float32's smallest
+    number (1e-45); the backward pass carries it scaled by powers of two, so it is still
+    measured to float32 precision."""
+    n64, n32 = twin_nets(120, 32, "sigmoid", "xavier", False, False)
+    x = np.random.default_rng(3).standard_normal((8, 32))
+    y = smooth_target(x, np.eye(32)[0])
+    want, got = train_step(n64, x, y, 0.0), train_step(n32, x, y, 0.0)
+    assert want.grad_h[0] < 1e-60
+    assert np.allclose(got.grad_h, want.grad_h, rtol=F32_DIAGNOSTICS_RTOL, atol=0)
+    assert np.allclose(got.grad_W, want.grad_W, rtol=F32_DIAGNOSTICS_RTOL, atol=0)
+
+
+def plain_backprop(net: Network, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """‖∂L/∂h⁽ᵏ⁾‖ by the textbook chain rule, no rescaling: the reference for a plain net."""
+    cache = forward(net, x)
+    g = np.outer((cache.yhat - y) / y.shape[0], net.v)
+    norms = [np.linalg.norm(g)]
+    for j in range(net.depth - 1, -1, -1):
+        g = (g * derivative(net.activation, cache.z[j])) @ net.W[j]
+        norms.append(np.linalg.norm(g))
+    return np.array(norms[::-1])
+
+
+def test_rescaling_the_gradient_changes_no_float64_digit():
+    rng = np.random.default_rng(4)
+    net = build_network(rng, 40, 24, "sigmoid", "xavier")  # falls through 2^-32 on the way
+    x = rng.standard_normal((6, 24))
+    y = smooth_target(x, np.eye(24)[0])
+    reference = plain_backprop(net, x, y)
+    assert reference[0] < 1e-20
+    assert np.allclose(train_step(net, x, y, 0.0).grad_h, reference, rtol=1e-13, atol=0)
+    assert np.allclose(np.linalg.norm(gradients(net, x, y)[1].dh.reshape(41, -1), axis=1),
+                       reference, rtol=1e-13, atol=0)
+
+
+def test_a_float32_step_allocates_no_weight_sized_copy():
+    """After the first step the activations live in the net's scratch buffers; a step then
+    allocates only one layer's gradient and a few batch-sized arrays, all float32."""
+    import tracemalloc
+
+    depth, width, batch = 8, 256, 32
+    for layernorm in (False, True):
+        net = build_network(np.random.default_rng(5), depth, width, "gelu", "xavier", 1.0, True,
+                            layernorm, dtype=np.float32)
+        x = np.random.default_rng(6).standard_normal((batch, width))
+        y = smooth_target(x, np.eye(width)[0])
+        train_step(net, x, y, 0.01)
+        scratch = net.scratch
+        tracemalloc.start()
+        try:
+            train_step(net, x, y, 0.01)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        held = step_memory(depth, width, batch, layernorm, np.float32)
+        assert net.scratch is scratch
+        assert peak < 2 * held["gradients"] < held["weights"] / 2
+        arrays = [a for a in vars(scratch).values() if isinstance(a, np.ndarray)]
+        assert all(a.dtype == np.float32 for a in arrays)
+        assert sum(a.nbytes for a in arrays) == held["activations"]
+        assert net.W.nbytes + net.b.nbytes + net.v.nbytes == held["weights"]
+
+
+def test_lanczos_on_float32_weights_reads_them_in_place():
+    import tracemalloc
+
+    rng = np.random.default_rng(7)
+    W = (rng.standard_normal((6, 256, 256)) / np.sqrt(256)).astype(np.float32)
+    start = rng.standard_normal((6, 256))
+    tracemalloc.start()
+    try:
+        sigma, _ = top_singular_values(W, start, 40)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert np.allclose(sigma, spectral_norms(W.astype(np.float64)), rtol=1e-5)
+    assert peak < W.nbytes  # a float64 copy of W would be twice its size
+
+
+def test_bigger_nets_get_float32():
+    assert precision_for(20, 64) == np.float64
+    assert precision_for(16, 512) == np.float32  # exactly FLOAT32_FROM weights
+    assert precision_for(15, 512) == np.float64
+    assert precision_for(200, 512) == np.float32
+    assert 16 * 512 * 512 == FLOAT32_FROM
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_activation_with_slope_equals_the_two_apart(activation, dtype):
+    z = np.concatenate([np.linspace(-12, 12, 4001), [-1e30, -10.0, 10.0, 1e30]]).astype(dtype)
+    with np.errstate(all="raise"):
+        phi, slope = activate_with_slope(activation, z)
+    assert phi.dtype == slope.dtype == dtype
+    ulps = 8 * np.finfo(dtype).eps
+    assert np.allclose(phi, activate(activation, z), rtol=ulps, atol=ulps)
+    assert np.allclose(slope, derivative(activation, z), rtol=ulps, atol=ulps)

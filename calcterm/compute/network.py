@@ -20,24 +20,41 @@ Backward, from the top down (δ⁽ᵏ⁾ = ∂L/∂z⁽ᵏ⁾, g⁽ᵏ⁾ = ∂L
 
 For a plain net ‖g⁽ᵏ⁻¹⁾‖ ≤ σ_max(W⁽ᵏ⁾)·sup|φ′|·‖g⁽ᵏ⁾‖: the product of the layers' gains
 bounds how fast the gradient can grow, and shrinks it exponentially when every gain < 1.
-Everything is float64; overflow in an exploding net is a legitimate result, computed under a
-local `np.errstate` and reported through `Diagnostics.finite`.
+Overflow in an exploding net is a legitimate result, computed under a local `np.errstate` and
+reported through `Diagnostics.finite`.
+
+Precision: float64 by default; a big net (≥ FLOAT32_FROM weights, see `precision_for`) trains in
+float32, which halves the bytes every pass streams through memory and doubles the rate of the
+matrix products that are almost all of its cost. Weights, activations and every B×n gradient
+then stay float32 end to end (no silent upcast: y, the residual scale and η are brought to the
+net's dtype); only the small diagnostics (norms, spreads, the loss) are summed in float64.
+`train_step` keeps the forward pass's buffers on the net (`Network.scratch`) and reuses them, so
+a step allocates no activation-sized memory and touches each weight three times: once forward,
+once backward, and once to apply that layer's update while it is still in cache.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterator
 
 import numpy as np
+from numpy.typing import DTypeLike
 
-from calcterm.compute.activations import SUP_DERIVATIVE, activate, derivative
+from calcterm.compute.activations import SUP_DERIVATIVE, activate_with_slope
+from calcterm.compute.spectral import (  # noqa: F401  (re-exported: callers import them from here)
+    bound_profile, gain_bounds, log10_product, spectral_norms, top_singular_values,
+)
 
 INITS: tuple[str, ...] = ("normal", "xavier", "he")
 LN_EPS = 1e-5
 VANISHING_BELOW = 1e-2
 EXPLODING_ABOVE = 1e2
 """Regime thresholds on ‖∂L/∂h⁽⁰⁾‖ / ‖∂L/∂h⁽ᴸ⁾‖: two orders of magnitude either way."""
+FLOAT32_FROM = 2 ** 22
+"""Nets with at least this many weights (16 MB in float32, e.g. 16 layers of 512²) use float32:
+there memory traffic and matrix-product rate dominate, and a gradient's 7 digits are plenty for
+a picture on a log axis; smaller nets stay float64, where a step costs little either way."""
 
 
 @dataclass
@@ -50,6 +67,8 @@ class Network:
     residual: bool = False
     layernorm: bool = False
     branch_scale: float = 1.0  # s: the residual branch adds s·φ(z)
+    scratch: Cache | None = field(default=None, repr=False, compare=False)
+    """The buffers `train_step` reuses from step to step (sized for the last batch)."""
 
     @property
     def depth(self) -> int:
@@ -58,6 +77,20 @@ class Network:
     @property
     def width(self) -> int:
         return self.W.shape[1]
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.W.dtype
+
+    def astype(self, dtype: DTypeLike) -> Network:
+        """The same net in another precision (weights rounded; no scratch carried over)."""
+        return Network(self.W.astype(dtype), self.b.astype(dtype), self.v.astype(dtype), self.c,
+                       self.activation, self.residual, self.layernorm, self.branch_scale)
+
+
+def precision_for(depth: int, width: int) -> np.dtype:
+    """float32 for a net of at least FLOAT32_FROM weights, float64 below."""
+    return np.dtype(np.float32 if depth * width * width >= FLOAT32_FROM else np.float64)
 
 
 def init_std(init: str, width: int, sigma: float = 1.0) -> float:
@@ -73,14 +106,23 @@ def init_std(init: str, width: int, sigma: float = 1.0) -> float:
 
 def build_network(rng: np.random.Generator, depth: int, width: int, activation: str,
                   init: str = "xavier", sigma: float = 1.0, residual: bool = False,
-                  layernorm: bool = False) -> Network:
-    """Gaussian weights of the chosen scale, zero biases; the read-out is always Xavier-scaled."""
+                  layernorm: bool = False, dtype: DTypeLike = np.float64) -> Network:
+    """Gaussian weights of the chosen scale, zero biases; the read-out is always Xavier-scaled.
+
+    The weights are drawn in float64 one layer at a time and rounded to `dtype`: a seed gives
+    the same net in either precision (the float32 net is the float64 one rounded), and no
+    float64 copy of a big float32 net is ever made.
+    """
     std = init_std(init, width, sigma)
-    W = rng.standard_normal((depth, width, width))
-    W *= std
-    v = rng.standard_normal(width) * np.sqrt(1.0 / width)
-    scale = 1.0 / np.sqrt(depth) if residual else 1.0
-    return Network(W, np.zeros((depth, width)), v, 0.0, activation, residual, layernorm, scale)
+    W = np.empty((depth, width, width), dtype)
+    for k in range(depth):
+        layer = rng.standard_normal((width, width))
+        layer *= std
+        W[k] = layer
+    v = (rng.standard_normal(width) * np.sqrt(1.0 / width)).astype(dtype)
+    scale = float(1.0 / np.sqrt(depth)) if residual else 1.0
+    return Network(W, np.zeros((depth, width), dtype), v, 0.0, activation, residual, layernorm,
+                   scale)
 
 
 def smooth_target(x: np.ndarray, direction: np.ndarray) -> np.ndarray:
@@ -88,11 +130,13 @@ def smooth_target(x: np.ndarray, direction: np.ndarray) -> np.ndarray:
     return np.sin(x @ direction)
 
 
-def layer_norm(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(h − mean)/√(var + ε) over each example's units; returns it and 1/√(var + ε)."""
-    centred = h - h.mean(axis=-1, keepdims=True)
+def layer_norm(h: np.ndarray, out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(h − mean)/√(var + ε) over each example's units (into `out` if given); returns it and
+    1/√(var + ε)."""
+    centred = np.subtract(h, h.mean(axis=-1, keepdims=True), out=out)
     inv_std = 1.0 / np.sqrt((centred * centred).mean(axis=-1, keepdims=True) + LN_EPS)
-    return centred * inv_std, inv_std
+    centred *= inv_std
+    return centred, inv_std
 
 
 def layer_norm_backward(grad_u: np.ndarray, u: np.ndarray, inv_std: np.ndarray) -> np.ndarray:
@@ -107,7 +151,8 @@ class Cache:
     """What the forward pass keeps for the backward one."""
 
     h: np.ndarray              # (L+1, B, n): h[0] = x … h[L]
-    z: np.ndarray              # (L, B, n) pre-activations
+    z: np.ndarray | None       # (L, B, n) pre-activations (not kept by train_step)
+    slope: np.ndarray          # (L, B, n) φ′(z), all the backward pass needs of z
     u: np.ndarray | None       # (L, B, n) normalised layer inputs (layer norm only)
     inv_std: np.ndarray | None  # (L, B, 1)
     yhat: np.ndarray           # (B,)
@@ -115,28 +160,43 @@ class Cache:
     def layer_input(self, j: int) -> np.ndarray:
         return self.u[j] if self.u is not None else self.h[j]
 
+    @classmethod
+    def empty(cls, net: Network, batch: int, keep_z: bool = True) -> Cache:
+        L, n, dt = net.depth, net.width, net.dtype
+        ln = net.layernorm
+        return cls(np.empty((L + 1, batch, n), dt), np.empty((L, batch, n), dt) if keep_z else None,
+                   np.empty((L, batch, n), dt), np.empty((L, batch, n), dt) if ln else None,
+                   np.empty((L, batch, 1), dt) if ln else None, np.empty(batch, dt))
 
-def forward(net: Network, x: np.ndarray) -> Cache:
-    L, n = net.depth, net.width
-    B = x.shape[0]
-    h = np.empty((L + 1, B, n))
-    z = np.empty((L, B, n))
-    u = np.empty((L, B, n)) if net.layernorm else None
-    inv_std = np.empty((L, B, 1)) if net.layernorm else None
+    def fits(self, net: Network, batch: int) -> bool:
+        return (self.h.shape == (net.depth + 1, batch, net.width) and self.h.dtype == net.dtype
+                and (self.u is not None) == net.layernorm)
+
+
+def forward(net: Network, x: np.ndarray, out: Cache | None = None) -> Cache:
+    """The forward pass, in the net's precision, into `out` (reused) or fresh arrays.
+
+    Each layer's φ′(z) is computed with φ(z) (they share work) and kept for the backward
+    pass; z itself only where the cache has room for it.
+    """
+    cache = out if out is not None else Cache.empty(net, x.shape[0])
+    h, u, inv_std = cache.h, cache.u, cache.inv_std
+    z = np.empty(h.shape[1:], net.dtype) if cache.z is None else None
     h[0] = x
-    for j in range(L):
+    for j in range(net.depth):
         inp = h[j]
         if net.layernorm:
-            u[j], inv_std[j] = layer_norm(inp)
-            inp = u[j]
-        np.matmul(inp, net.W[j].T, out=z[j])
-        z[j] += net.b[j]
-        h[j + 1] = activate(net.activation, z[j])
+            inp, inv_std[j] = layer_norm(inp, out=u[j])
+        zj = z if cache.z is None else cache.z[j]
+        np.matmul(inp, net.W[j].T, out=zj)
+        zj += net.b[j]
+        activate_with_slope(net.activation, zj, out=(h[j + 1], cache.slope[j]))
         if net.residual:
             h[j + 1] *= net.branch_scale
             h[j + 1] += h[j]
-    yhat = h[L] @ net.v + net.c
-    return Cache(h, z, u, inv_std, yhat)
+    np.matmul(h[-1], net.v, out=cache.yhat)
+    cache.yhat += net.c
+    return cache
 
 
 def mse_loss(yhat: np.ndarray, y: np.ndarray) -> float:
@@ -160,14 +220,17 @@ def head_backward(net: Network, cache: Cache, y: np.ndarray) -> HeadGrad:
 class LayerGrad:
     """One step of the chain rule: layer k's output gradient and what its parameters' need.
 
-    ∂L/∂W⁽ᵏ⁾ = δᵀu is formed only on request: the fused SGD step never needs it whole.
+    The arrays are stored scaled: the true ∂L/∂h⁽ᵏ⁾ is dh·2^exponent, and likewise δ, ∂L/∂W
+    and ∂L/∂b (see `backprop`); `true` undoes it. ∂L/∂W⁽ᵏ⁾ = δᵀu is formed only on request:
+    the fused SGD step never needs it whole.
     """
 
     k: int
-    dh: np.ndarray                    # ∂L/∂h⁽ᵏ⁾, (B, n)
-    delta: np.ndarray | None = None   # δ⁽ᵏ⁾ = ∂L/∂z⁽ᵏ⁾ (None for k = 0, the input)
-    inp: np.ndarray | None = None     # u⁽ᵏ⁾, the layer's input
-    slope: np.ndarray | None = None   # φ′(z⁽ᵏ⁾)
+    dh: np.ndarray                    # ∂L/∂h⁽ᵏ⁾·2^−exponent, (B, n)
+    delta: np.ndarray | None = None   # δ⁽ᵏ⁾ = ∂L/∂z⁽ᵏ⁾, scaled alike (None for k = 0, the input)
+    inp: np.ndarray | None = None     # u⁽ᵏ⁾, the layer's input (not scaled)
+    slope: np.ndarray | None = None   # φ′(z⁽ᵏ⁾) (not scaled)
+    exponent: int = 0
 
     @property
     def dW(self) -> np.ndarray:
@@ -177,24 +240,50 @@ class LayerGrad:
     def db(self) -> np.ndarray:
         return self.delta.sum(axis=0)
 
+    def true(self, scaled: np.ndarray | float) -> np.ndarray | float:
+        """A scaled gradient (or its norm) times 2^exponent: inf or 0 where that leaves the
+        range of its dtype."""
+        with np.errstate(over="ignore", under="ignore"):
+            return np.ldexp(scaled, self.exponent) if self.exponent else scaled
+
+
+RESCALE_OUTSIDE = 2.0 ** 32
+"""backprop rescales ∂L/∂h by a power of two once its largest entry leaves [2⁻³², 2³²]."""
+
+
+def _rescaled(g: np.ndarray, exponent: int) -> tuple[np.ndarray, int]:
+    """g·2^−e with e = the binary exponent of max|g| when that is far from 1, and exponent + e.
+
+    Exact (a power of two), so it changes no digit; it only keeps a vanishing or exploding
+    gradient inside the dtype's range, which for float32 (1e-45…3e38) a 200-layer sigmoid's
+    1e-120 would leave.
+    """
+    peak = max(float(g.max()), -float(g.min()))
+    if not (np.isfinite(peak) and peak > 0) or 1 / RESCALE_OUTSIDE <= peak <= RESCALE_OUTSIDE:
+        return g, exponent
+    shift = int(np.frexp(peak)[1])
+    return np.ldexp(g, -shift), exponent + shift
+
 
 def backprop(net: Network, cache: Cache, dh_top: np.ndarray) -> Iterator[LayerGrad]:
     """Yield LayerGrad for k = L, L−1, …, 1 and finally k = 0 (the input).
 
     When layer k is yielded its W⁽ᵏ⁾ has already been used, so a consumer may update it in
-    place (fused SGD without storing every gradient).
+    place (fused SGD without storing every gradient). The gradient is carried as g·2^−e with
+    a running exponent e (exact rescaling, see `_rescaled`), so it neither underflows nor
+    overflows on its way down however far it vanishes or grows.
     """
-    g = dh_top
+    g, exponent = _rescaled(dh_top, 0)
     for j in range(net.depth - 1, -1, -1):
-        slope = derivative(net.activation, cache.z[j])
+        slope = cache.slope[j]
         delta = g * slope if net.branch_scale == 1.0 else (net.branch_scale * g) * slope
         g_in = delta @ net.W[j]
         if net.layernorm:
             g_in = layer_norm_backward(g_in, cache.u[j], cache.inv_std[j])
         g_below = g + g_in if net.residual else g_in
-        yield LayerGrad(j + 1, g, delta, cache.layer_input(j), slope)
-        g = g_below
-    yield LayerGrad(0, g)
+        yield LayerGrad(j + 1, g, delta, cache.layer_input(j), slope, exponent)
+        g, exponent = _rescaled(g_below, exponent)
+    yield LayerGrad(0, g, exponent=exponent)
 
 
 @dataclass
@@ -208,15 +297,16 @@ class Gradients:
 
 def gradients(net: Network, x: np.ndarray, y: np.ndarray) -> tuple[float, Gradients]:
     """The loss and every gradient, collected (for tests and small nets)."""
+    y = np.asarray(y, dtype=net.dtype)
     cache = forward(net, x)
     head = head_backward(net, cache, y)
     dh = np.empty_like(cache.h)
     dW = np.empty_like(net.W)
     db = np.empty_like(net.b)
     for step in backprop(net, cache, head.dh):
-        dh[step.k] = step.dh
+        dh[step.k] = step.true(step.dh)
         if step.k:
-            dW[step.k - 1], db[step.k - 1] = step.dW, step.db
+            dW[step.k - 1], db[step.k - 1] = step.true(step.dW), step.true(step.db)
     return mse_loss(cache.yhat, y), Gradients(dh, dW, db, head.dv, head.dc)
 
 
@@ -242,7 +332,8 @@ class Diagnostics:
 def _frobenius(a: np.ndarray) -> float:
     """‖a‖_F, rescaled when the plain sum of squares overflows but the entries do not."""
     flat = a.reshape(-1)
-    total = float(np.dot(flat, flat))
+    # float64: BLAS's dot; float32: numpy's pairwise sum, accurate to a few ulps
+    total = float(np.dot(flat, flat) if flat.dtype == np.float64 else np.sum(flat * flat))
     if np.isfinite(total):
         return float(np.sqrt(total))
     scale = float(np.max(np.abs(a)))
@@ -257,7 +348,7 @@ def _weight_grad_norm(step: LayerGrad) -> float:
     ‖δᵀu‖²_F = Σ (δδᵀ) ⊙ (uuᵀ), two B×B Gram matrices instead of an n×n product."""
     delta, inp = step.delta, step.inp
     if delta.shape[0] < delta.shape[1]:
-        total = float(np.sum((delta @ delta.T) * (inp @ inp.T)))
+        total = float(np.sum((delta @ delta.T) * (inp @ inp.T), dtype=np.float64))
         if np.isfinite(total):
             return float(np.sqrt(max(total, 0.0)))
     return _frobenius(step.dW)
@@ -268,42 +359,77 @@ def train_step(net: Network, x: np.ndarray, y: np.ndarray, lr: float) -> Diagnos
 
     Returns the diagnostics of the pass *before* the update (the gradients it used). With
     lr = 0 it only measures. Overflow is not an error here: the diagnostics say where it
-    happened, and the caller should stop training.
+    happened, and the caller should stop training. Runs in the net's precision, in buffers
+    kept on the net between steps.
     """
-    L = net.depth
+    L, lr = net.depth, float(lr)
     grad_h, grad_W, grad_b = np.empty(L + 1), np.empty(L), np.empty(L)
     dead = np.zeros(L, dtype=int)
     saturated = 0
-    change = np.empty((net.width, net.width))  # reused for every layer's −lr·∂L/∂W
+    flat_below = 0.1 * SUP_DERIVATIVE[net.activation]
+    signed = net.activation == "gelu"  # the only φ′ here that can be negative
+    change = np.empty((net.width, net.width), net.dtype)  # reused for every layer's −lr·∂L/∂W
+    y = np.asarray(y, dtype=net.dtype)
+    if net.scratch is None or not net.scratch.fits(net, x.shape[0]):
+        net.scratch = None  # free the old buffers before allocating the new ones
+        net.scratch = Cache.empty(net, x.shape[0], keep_z=False)
     with np.errstate(all="ignore"):
-        cache = forward(net, x)
+        cache = forward(net, x, net.scratch)
         loss = mse_loss(cache.yhat, y)
-        bad = ~np.isfinite(cache.h).reshape(L + 1, -1).all(axis=1)
-        overflow = int(np.argmax(bad)) if bad.any() else None
-        act_std = cache.h.reshape(L + 1, -1).std(axis=1)
+        finite = [bool(np.isfinite(h).all()) for h in cache.h]
+        overflow = None if all(finite) else finite.index(False)
+        act_std = np.array([h.std() for h in cache.h], dtype=np.float64)
         head = head_backward(net, cache, y)
         update = lr > 0 and np.isfinite(loss)
         for step in backprop(net, cache, head.dh):
-            grad_h[step.k] = _frobenius(step.dh)
+            grad_h[step.k] = step.true(_frobenius(step.dh))
             if step.k == 0:
                 break
             j = step.k - 1
             db = step.db
-            grad_W[j], grad_b[j] = _weight_grad_norm(step), _frobenius(db)
-            saturated += int(np.count_nonzero(np.abs(step.slope)
-                                              < 0.1 * SUP_DERIVATIVE[net.activation]))
-            if net.activation == "relu":
-                dead[j] = int(np.count_nonzero((cache.z[j] <= 0).all(axis=0)))
+            grad_W[j] = step.true(_weight_grad_norm(step))
+            grad_b[j] = step.true(_frobenius(db))
+            slope = np.abs(step.slope) if signed else step.slope
+            saturated += int(np.count_nonzero(slope < flat_below))
+            if net.activation == "relu":  # ReLU′(z) = 0 exactly where z ≤ 0
+                dead[j] = int(np.count_nonzero((step.slope == 0).all(axis=0)))
             update = update and bool(np.isfinite(grad_W[j]) and np.isfinite(grad_b[j]))
             if update:
-                np.matmul((-lr * step.delta).T, step.inp, out=change)
+                rate = float(step.true(-lr))  # −lr·2^e, the step for the scaled δ (a Python
+                # float, so that it takes the net's dtype instead of promoting δ to float64)
+                # written as (uᵀ(−lr·δ))ᵀ: the layout BLAS takes without a copy
+                np.matmul(step.inp.T, rate * step.delta, out=change.T)
                 net.W[j] += change
-                net.b[j] -= lr * db
+                net.b[j] += rate * db
         if update:
             net.v -= lr * head.dv
             net.c -= lr * head.dc
-    share = saturated / cache.z.size if cache.z.size else 0.0
+    share = saturated / cache.slope.size if cache.slope.size else 0.0
     return Diagnostics(loss, grad_h, grad_W, grad_b, act_std, dead, share, overflow)
+
+
+def step_flops(depth: int, width: int, batch: int) -> float:
+    """Floating-point operations in the matrix products of one SGD step: per layer the forward
+    product W u, the backward product Wᵀδ and the weight gradient δᵀu, 2·B·n² each.
+    (Elementwise work, layer norm and the diagnostics are not counted: this is the work a
+    matrix-multiply rate can be compared with.)"""
+    return 6.0 * depth * batch * width * width
+
+
+def step_memory(depth: int, width: int, batch: int, layernorm: bool,
+                dtype: DTypeLike) -> dict[str, int]:
+    """Bytes one training step must hold, by kind: the weights; the gradients it holds at once
+    (one layer's ∂L/∂W and ∂L/∂b, applied as soon as they are formed, and the B×n arrays of
+    the chain rule: ∂L/∂h, φ′, δ, Wᵀδ); the activations the backward pass reads (every h and z,
+    and u and 1/std with layer norm)."""
+    size = np.dtype(dtype).itemsize
+    L, n, B = depth, width, batch
+    weights = (L * n * n + L * n + n) * size
+    gradients = (n * n + n + 4 * B * n) * size
+    per_layer = 2 * B * n + (B * n + B if layernorm else 0)
+    activations = (L * per_layer + B * n + B) * size
+    return {"weights": weights, "gradients": gradients, "activations": activations,
+            "total": weights + gradients + activations}
 
 
 def regime(grad_h: np.ndarray) -> str:
@@ -322,92 +448,3 @@ def regime(grad_h: np.ndarray) -> str:
     if ratio > EXPLODING_ABOVE:
         return "exploding"
     return "stable"
-
-
-def spectral_norms(W: np.ndarray) -> np.ndarray:
-    """Exact σ_max of every layer (batched SVD): for small nets and as the reference."""
-    return np.linalg.svd(W, compute_uv=False)[:, 0]
-
-
-def top_singular_values(W: np.ndarray, v0: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
-    """σ_max of every layer by Lanczos on WᵀW (fully reorthogonalised), batched over layers.
-
-    Starts from the rows of v0; returns (estimates, top Ritz vectors) so the next call can
-    warm-start from slowly changing weights. Every estimate is a lower bound on σ_max (a Ritz
-    value never exceeds the top eigenvalue) and is exact once `steps` reaches the width;
-    random 512-wide layers need about 30 steps for 6 digits, plain power iteration hundreds.
-    """
-    L, n, _ = W.shape
-    k = max(1, min(steps, n))
-    Q = np.zeros((L, k, n))
-    alpha, beta = np.zeros((L, k)), np.zeros((L, k))
-    with np.errstate(all="ignore"):
-        q = v0 / np.linalg.norm(v0, axis=1, keepdims=True)
-        for i in range(k):
-            Q[:, i] = q
-            w = np.matmul(np.matmul(W, q[:, :, None])[:, :, 0][:, None, :], W)[:, 0, :]
-            alpha[:, i] = np.sum(q * w, axis=1)
-            for _ in range(2):  # Gram–Schmidt twice keeps the basis orthogonal in floats
-                basis = Q[:, :i + 1]
-                w -= np.matmul(np.matmul(basis, w[:, :, None]).transpose(0, 2, 1), basis)[:, 0, :]
-            beta[:, i] = np.linalg.norm(w, axis=1)
-            alive = beta[:, i] > 1e-10 * np.sqrt(np.abs(alpha[:, :i + 1]).max(axis=1))
-            q = np.where(alive[:, None], w / np.where(alive, beta[:, i], 1.0)[:, None], 0.0)
-        T = np.zeros((L, k, k))
-        diagonal = np.arange(k)
-        T[:, diagonal, diagonal] = alpha
-        T[:, diagonal[:-1], diagonal[1:]] = beta[:, :-1]
-        T[:, diagonal[1:], diagonal[:-1]] = beta[:, :-1]
-        finite = np.isfinite(T).all(axis=(1, 2))
-        T = np.where(finite[:, None, None], T, 0.0)
-        top = np.linalg.eigvalsh(T)[:, -1]
-        sigma = np.where(finite, np.sqrt(np.maximum(top, 0.0)), np.inf)
-        y = _top_eigenvector(T, top)
-        v = np.matmul(y[:, None, :], Q)[:, 0, :]
-        usable = finite & np.isfinite(v).all(axis=1) & (np.abs(v).sum(axis=1) > 0)
-    return sigma, np.where(usable[:, None], v, v0)
-
-
-def _top_eigenvector(T: np.ndarray, top: np.ndarray) -> np.ndarray:
-    """Eigenvectors of the small Lanczos matrices for their top eigenvalues, by inverse iteration.
-
-    (np.linalg.eigh would do, but its eigenvector path is erratically slow under a threaded
-    BLAS on a busy machine; two solves with a shift just above the eigenvalue are not.)
-    """
-    k = T.shape[-1]
-    shift = top + 1e-9 * np.abs(top) + 1e-300
-    shifted = T - shift[:, None, None] * np.eye(k)
-    y = np.ones((T.shape[0], k, 1))
-    try:
-        for _ in range(2):
-            y = np.linalg.solve(shifted, y)
-            y /= np.linalg.norm(y, axis=1, keepdims=True)
-    except np.linalg.LinAlgError:
-        return np.zeros(T.shape[:2])
-    return y[:, :, 0]
-
-
-def gain_bounds(sigma_max: np.ndarray, activation: str,
-                branch_scale: float | None = None) -> np.ndarray:
-    """Per-layer bound on ‖g⁽ᵏ⁻¹⁾‖/‖g⁽ᵏ⁾‖ without layer norm: c·σ_max, or 1 + s·c·σ_max with
-    a residual branch scaled by s (pass branch_scale=None for no residual), c = sup|φ′|."""
-    c = SUP_DERIVATIVE[activation]
-    return c * sigma_max if branch_scale is None else 1.0 + branch_scale * c * sigma_max
-
-
-def bound_profile(grad_top: float, gains: np.ndarray) -> np.ndarray:
-    """grad_top · ∏_{j>k} gain_j for k = 0…L: the bound on ‖g⁽ᵏ⁾‖ carried down from the top.
-
-    Computed in logarithms so that a product far beyond float range stays finite until the
-    end (it is inf only where the bound itself exceeds float range).
-    """
-    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        logs = np.log10(np.asarray(gains, dtype=float))
-        tail = np.concatenate([np.cumsum(logs[::-1])[::-1], [0.0]])
-        return grad_top * 10.0 ** tail
-
-
-def log10_product(values: np.ndarray) -> float:
-    """log₁₀ ∏ values, without overflow."""
-    with np.errstate(divide="ignore"):
-        return float(np.sum(np.log10(np.asarray(values, dtype=float))))
