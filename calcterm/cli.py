@@ -8,12 +8,35 @@ stderr and exit status 2.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from typing import Any, NoReturn
 
 import click
 
 SIZE_LIMITS = ((20, 1000), (8, 500))
+QUOTE_CHARS = 40
+MAX_MESSAGE = 500
+_QUOTED = re.compile(r"""(['"])((?:(?!\1)[^\\]|\\.){%d,})\1""" % (QUOTE_CHARS + 1))
+
+
+def quote(text: object, limit: int = QUOTE_CHARS) -> str:
+    """What the user typed, quoted for a message: at most `limit` characters of it."""
+    text = str(text)
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}… ({len(text)} characters)"
+
+
+def shorten(message: str) -> str:
+    """One line, every quoted literal longer than QUOTE_CHARS cut to a prefix, and at most
+    MAX_MESSAGE characters: messages from any layer may quote a huge input in full."""
+    def cut(match: re.Match[str]) -> str:
+        q, body = match.group(1), match.group(2)
+        return f"{q}{body[:QUOTE_CHARS]}{q}… ({len(body)} characters)"
+
+    message = _QUOTED.sub(cut, " ".join(message[:4_000_000].splitlines()))  # argv-sized: linear
+    return message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE] + "…"
 
 
 class Size(click.ParamType):
@@ -26,11 +49,13 @@ class Size(click.ParamType):
             return value
         w, sep, h = str(value).lower().partition("x")
         if not (sep and w.isdigit() and h.isdigit()):
-            self.fail(f"{value!r} is not a size; expected WxH such as 120x40", param, ctx)
-        size = int(w), int(h)
+            self.fail(f"{quote(value)} is not a size; expected WxH such as 120x40", param, ctx)
         (wl, wh), (hl, hh) = SIZE_LIMITS
+        if len(w) > 5 or len(h) > 5:  # bounded before int(): 5000 digits would be refused there
+            self.fail(f"{quote(value)} is out of range; width {wl}–{wh}, height {hl}–{hh}", param, ctx)
+        size = int(w), int(h)
         if not (wl <= size[0] <= wh and hl <= size[1] <= hh):
-            self.fail(f"{value!r} is out of range; width {wl}–{wh}, height {hl}–{hh}", param, ctx)
+            self.fail(f"{quote(value)} is out of range; width {wl}–{wh}, height {hl}–{hh}", param, ctx)
         return size
 
 
@@ -52,7 +77,11 @@ class Assignment(click.ParamType):
 
 
 def fail(message: str) -> NoReturn:
-    click.echo(f"calcterm: error: {message}", err=True)
+    line = f"calcterm: error: {shorten(message)}"
+    try:
+        click.echo(line, err=True)
+    except UnicodeEncodeError:  # stderr too cannot show it (PYTHONIOENCODING=ascii:strict)
+        click.echo(line.encode("ascii", "backslashreplace").decode("ascii"), err=True)
     sys.exit(2)
 
 
@@ -188,8 +217,7 @@ def params(ctx: click.Context, scene_id: str) -> None:
 @click.pass_context
 def run(ctx: click.Context, scene_id: str, settings: tuple[tuple[str, str], ...]) -> None:
     """Open the TUI on SCENE with the given values."""
-    _require_terminal()  # before building the scene, which may take a while
-    scene = _build(ctx, scene_id, settings, prepare=False)
+    scene = _build(ctx, scene_id, settings, prepare=False)  # errors in SCENE or -s come first
     _run_tui(lang=ctx.obj["lang"], seed=ctx.obj["seed"], scene=scene)
 
 
@@ -198,10 +226,12 @@ def run(ctx: click.Context, scene_id: str, settings: tuple[tuple[str, str], ...]
 @set_option
 @steps_option
 @size_option
-@click.option("--no-color", is_flag=True, help="Plain text without colour codes.")
+@click.option("--color/--no-color", "color", default=None,
+              help="Colour codes even into a pipe or file / never. Default: colour only when "
+                   "stdout is a terminal and NO_COLOR is not set.")
 @click.pass_context
 def show(ctx: click.Context, scene_id: str, settings: tuple[tuple[str, str], ...], steps: int,
-         size: tuple[int, int], no_color: bool) -> None:
+         size: tuple[int, int], color: bool | None) -> None:
     """SCENE after N animation steps, as text on stdout."""
     scene = _build(ctx, scene_id, settings, steps)
     from calcterm.headless import show_text
@@ -209,7 +239,8 @@ def show(ctx: click.Context, scene_id: str, settings: tuple[tuple[str, str], ...
     from calcterm.render import TooSmall
 
     try:
-        color = ctx.obj["color"] and not no_color
+        if color is None:
+            color = ctx.obj["color"] and _is_terminal(sys.stdout)
         text = show_text(scene, *size, color=color, lang=ctx.obj["lang"])
     except (ParamError, TooSmall) as exc:
         fail(str(exc))
@@ -241,7 +272,7 @@ def screenshot(ctx: click.Context, scene_id: str, settings: tuple[tuple[str, str
                size: tuple[int, int], output: str) -> None:
     """Save the TUI showing SCENE after N steps as an SVG file."""
     if not output.lower().endswith(".svg"):
-        fail(f"--output {output!r} must end in .svg")
+        fail(f"--output {quote(output)} must end in .svg")
     scene = _build(ctx, scene_id, settings, steps)
     from calcterm.host.snapshot import screenshot_svg
 
@@ -251,7 +282,7 @@ def screenshot(ctx: click.Context, scene_id: str, settings: tuple[tuple[str, str
     try:  # a temporary file renamed into place: a failed write leaves the old file as it was
         write_atomic(output, svg)
     except OSError as exc:
-        fail(f"cannot write {output!r}: {exc.strerror or exc}")
+        fail(f"cannot write {quote(output)}: {exc.strerror or exc}")
     click.echo(output)
 
 
@@ -312,4 +343,8 @@ def main() -> None:
     except click.exceptions.Abort:
         sys.exit(130)
     except click.ClickException as exc:
-        fail(exc.format_message().replace("\n", " "))
+        fail(exc.format_message())
+    except UnicodeEncodeError as exc:
+        encoding = getattr(sys.stdout, "encoding", None) or exc.encoding
+        fail(f"the output encoding {encoding} cannot show this text ({exc.reason}); "
+             "use a UTF-8 locale or set PYTHONIOENCODING=utf-8")

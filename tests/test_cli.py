@@ -88,7 +88,7 @@ def test_show_prints_the_scene_at_the_requested_size():
 
 
 def test_show_in_colour_has_ansi_codes():
-    result = run_cli("show", "tangent", "--size", "80x24")
+    result = run_cli("show", "tangent", "--size", "80x24", "--color")  # asked for: stdout is a pipe
     assert "\x1b[" in result.stdout
 
 

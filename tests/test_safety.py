@@ -141,3 +141,65 @@ def test_screenshot_on_a_full_disk_keeps_the_old_file(tmp_path: Path) -> None:
     done = run_cli("screenshot", "tangent", "-o", str(keep))  # and without the limit, it works
     assert done.returncode == 0, done.stderr
     assert keep.read_text().startswith("<svg")
+
+
+HUGE = "z" * 100_000  # near the 128 KiB a single argument may have on Linux
+
+
+@pytest.mark.parametrize("args", [
+    ("show", "tangent", "--size", "9" * 5000 + "x40"),
+    ("show", "tangent", "--size", "40x" + "9" * 5000),
+    ("show", HUGE),
+    ("show", "tangent", "-s", HUGE),
+    ("show", "tangent", "-s", "f=" + "x+" * 40_000 + "1"),
+    (HUGE,),
+    ("screenshot", "tangent", "-o", HUGE),
+], ids=["size-width", "size-height", "scene", "assignment", "expression", "command", "output"])
+def test_huge_input_is_one_short_error_line(args: tuple[str, ...]) -> None:
+    done = run_cli(*args)
+    assert done.returncode == 2
+    assert done.stderr.startswith("calcterm: error: ") and done.stderr.count("\n") == 1
+    assert len(done.stderr) < 600, len(done.stderr)
+    assert "Traceback" not in done.stderr and not done.stdout
+
+
+def test_messages_quote_a_short_prefix() -> None:
+    from calcterm.cli import MAX_MESSAGE, QUOTE_CHARS, quote, shorten
+
+    assert quote("short") == "'short'"
+    assert quote("y" * 1000) == repr("y" * QUOTE_CHARS) + "… (1000 characters)"
+    message = shorten(f"unknown scene {'q' * 5000!r}; choose one of: a, b")
+    assert message == f"unknown scene {'q' * QUOTE_CHARS!r}… (5000 characters); choose one of: a, b"
+    assert shorten("it's a 'short' one") == "it's a 'short' one"
+    assert shorten("two\nlines") == "two lines"
+    assert len(shorten("w" * 10_000)) == MAX_MESSAGE + 1
+
+
+def test_show_writes_colour_only_to_a_terminal_or_when_asked() -> None:
+    piped = run_cli("show", "tangent", "--size", "80x30")
+    assert piped.returncode == 0 and "\x1b[" not in piped.stdout and "tangent" in piped.stdout
+    asked = run_cli("show", "tangent", "--size", "80x30", "--color")
+    assert asked.returncode == 0 and "\x1b[" in asked.stdout
+    terminal = Terminal([sys.executable, "-m", "calcterm", "show", "tangent", "--size", "80x30"],
+                        cols=100, rows=40)
+    assert terminal.wait_exit(timeout=60) == 0
+    assert b"\x1b[" in bytes(terminal.raw)  # a terminal gets colour by default
+    for refusal in (("--no-color", "show"), ("show", "--no-color")):
+        plain = Terminal([sys.executable, "-m", "calcterm", *refusal, "tangent", "--size", "80x30"],
+                         cols=100, rows=40)
+        assert plain.wait_exit(timeout=60) == 0
+        assert b"\x1b[" not in bytes(plain.raw), refusal
+
+
+def test_an_output_encoding_that_cannot_show_the_text_is_one_clear_line() -> None:
+    env = {**os.environ, "PYTHONIOENCODING": "latin-1"}
+    for args in (("show", "tangent"), ("--lang", "zh", "list")):
+        done = subprocess.run([sys.executable, "-m", "calcterm", *args], capture_output=True,
+                              env=env, timeout=60)
+        stderr = done.stderr.decode("latin-1")
+        assert done.returncode == 2, stderr
+        assert stderr.count("\n") == 1 and "Traceback" not in stderr
+        assert "cannot show this text" in stderr and "PYTHONIOENCODING=utf-8" in stderr
+    exported = subprocess.run([sys.executable, "-m", "calcterm", "export", "tangent"],
+                              capture_output=True, env=env, timeout=60)
+    assert exported.returncode == 0 and exported.stdout.startswith(b"{")  # JSON is ASCII
