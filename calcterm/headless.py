@@ -11,7 +11,7 @@ from typing import Callable, Iterable
 from calcterm.params import ParamError
 from calcterm.registry import get
 from calcterm.scene import Scene, scene_notes
-from calcterm.text import T, localize, tr
+from calcterm.text import T, localize, section_text, tr
 
 
 def parse_assignment(text: str) -> tuple[str, str]:
@@ -66,7 +66,7 @@ def show_text(scene: Scene, width: int, height: int, color: bool = True, lang: s
     from calcterm.render import render
 
     step = T("step", "步").get(lang)
-    title = f"{scene.id} — {scene.display_title(lang)}  ({scene.section})  {step} {scene.t}"
+    title = f"{scene.id} — {scene.display_title(lang)}  ({section_text(scene.section, lang)})  {step} {scene.t}"
     info = readout_lines(scene, width, lang)
     plot_h = height - 1 - len(info)
     min_w, min_h = scene.min_plot

@@ -32,6 +32,14 @@ def _quote(text: str, limit: int = 40) -> str:
     return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
+def preset_named(presets: Mapping[Text, str], text: str) -> str | None:
+    """The preset whose label, in either language, is `text` (None if there is none)."""
+    for label, value in presets.items():
+        if text in (tr(label, "en"), tr(label, "zh")):
+            return value
+    return None
+
+
 def _constant(text: str) -> float | None:
     """The value of a constant expression (`pi/6`, `e^2`), or None if `text` is not one."""
     from calcterm.compute.expr import ExprError, parse
@@ -244,51 +252,70 @@ class Toggle(Param):
     def format(self, value: bool) -> str:
         return "on" if value else "off"
 
+    def label(self, value: bool) -> Text:
+        return T("on", "开") if value else T("off", "关")
+
 
 @dataclass(frozen=True)
-class Expression(Param):
-    """A function typed by the user, or one of the presets (label -> expression text).
+class TypedText(Param):
+    """A value typed as text (the `e` key), or one of the presets that ←/→ cycle through.
 
-    The value is always expression text; `nudge` cycles through the presets.
+    Subclasses say what text they accept in `check`, which returns the text normalised or
+    raises ParamError; the value is always that text, so `-s` takes back what is shown.
     """
 
-    presets: Mapping[str, str] = field(default_factory=dict)
-    variables: tuple[str, ...] = ("x",)
-
-    def allowed(self) -> str:
-        names = ", ".join(self.presets)
-        return f"an expression in {', '.join(self.variables)} (presets: {names})"
-
-    def parse(self, text: str) -> str:
-        from calcterm.compute.expr import ExprError, parse
-
-        text = str(text).strip()
-        if len(text) > MAX_TEXT:
-            raise ParamError(f"{self.name}: the expression is {len(text)} characters long; "
-                             f"at most {MAX_TEXT} are allowed")
-        if text in self.presets:
-            text = self.presets[text]
-        try:
-            parse(text, variables=self.variables)
-        except ExprError as exc:
-            raise ParamError(f"{self.name}: {exc}") from None
-        return text
+    presets: Mapping[Text, str] = field(default_factory=dict)
 
     editable = True
+
+    def check(self, text: str) -> str:
+        raise NotImplementedError
+
+    def preset_names(self) -> str:
+        return ", ".join(tr(k, "en") for k in self.presets)
+
+    def parse(self, text: str) -> str:
+        text = str(text).strip()
+        if len(text) > MAX_TEXT:
+            raise ParamError(f"{self.name}: the text is {len(text)} characters long; "
+                             f"at most {MAX_TEXT} are allowed")
+        return self.check(preset_named(self.presets, text) or text)
 
     def short(self) -> Text:
         return T("e: type", "e：输入")
 
     def nudge(self, value: str, direction: int, big: bool = False) -> str:
-        exprs = list(self.presets.values())
-        i = exprs.index(value) if value in exprs else (-1 if direction > 0 else 0)
-        return exprs[(i + direction) % len(exprs)]
+        texts = [self.check(t) for t in self.presets.values()]
+        if not texts:
+            return value
+        i = texts.index(value) if value in texts else (-1 if direction > 0 else 0)
+        return texts[(i + direction) % len(texts)]
 
     def label(self, value: str) -> Text:
-        for name, expr in self.presets.items():
-            if expr == value:
+        for name, text in self.presets.items():
+            if self.check(text) == value:
                 return name
         return value
+
+
+@dataclass(frozen=True)
+class Expression(TypedText):
+    """A function typed by the user, parsed (never evaluated as code) to check it."""
+
+    variables: tuple[str, ...] = ("x",)
+
+    def allowed(self) -> str:
+        return (f"an expression in {', '.join(self.variables)} "
+                f"(presets: {self.preset_names()})")
+
+    def check(self, text: str) -> str:
+        from calcterm.compute.expr import ExprError, parse
+
+        try:
+            parse(text, variables=self.variables)
+        except ExprError as exc:
+            raise ParamError(f"{self.name}: {exc}") from None
+        return text
 
 
 _NUMBER_CHARS = frozenset("0123456789+-.eE")
@@ -296,7 +323,7 @@ _SIGN_RULES = {"any": "", "nonnegative": ", each ≥ 0", "positive": ", each > 0
 
 
 @dataclass(frozen=True)
-class Vector(Param):
+class Vector(TypedText):
     """A short list of numbers typed as text, e.g. "0.7, 0.2, 0.1" (a distribution, logits).
 
     The value stays the text (what `-s` takes back and what an export shows); `numbers`
@@ -309,24 +336,16 @@ class Vector(Param):
     max_len: int = 10
     sign: str = "any"
     normalised: bool = False
-    presets: Mapping[str, str] = field(default_factory=dict)
-
-    editable = True
 
     def allowed(self) -> str:
         rule = f"{self.min_len}–{self.max_len} numbers separated by commas{_SIGN_RULES[self.sign]}"
         if self.normalised:
             rule += ", not all 0 (scaled to sum 1)"
         if self.presets:
-            rule += f" (presets: {', '.join(self.presets)})"
+            rule += f" (presets: {self.preset_names()})"
         return rule
 
-    def parse(self, text: str) -> str:
-        text = str(text).strip()
-        if len(text) > MAX_TEXT:
-            raise ParamError(f"{self.name}: the text is {len(text)} characters long; "
-                             f"at most {MAX_TEXT} are allowed")
-        text = self.presets.get(text, text)
+    def check(self, text: str) -> str:
         items = _items(text)
         bad = next((item for item in items if not _is_number(item)), None)
         if bad is not None:
@@ -352,22 +371,6 @@ class Vector(Param):
             total = math.fsum(values)
             values = [v / total for v in values]
         return tuple(values)
-
-    def short(self) -> Text:
-        return T("e: type", "e：输入")
-
-    def nudge(self, value: str, direction: int, big: bool = False) -> str:
-        texts = [self.parse(t) for t in self.presets.values()]
-        if not texts:
-            return value
-        i = texts.index(value) if value in texts else (-1 if direction > 0 else 0)
-        return texts[(i + direction) % len(texts)]
-
-    def label(self, value: str) -> Text:
-        for name, text in self.presets.items():
-            if self.parse(text) == value:
-                return name
-        return value
 
 
 def _items(text: str) -> list[str]:

@@ -89,3 +89,15 @@ def localize(obj: Any, lang: str) -> Any:
                    dataclasses.is_dataclass(getattr(obj, f.name))}
         return dataclasses.replace(obj, **changes) if changes else obj
     return obj
+
+
+_PART_ZH = {"1": "一", "2": "二", "3": "三", "4": "四"}
+
+
+def section_text(section: str, lang: str) -> str:
+    """An article place, "Part 3 §4.3", as the learner's language writes it (第三部分 §4.3)."""
+    if lang != "zh":
+        return section
+    import re
+
+    return re.sub(r"Part (\d)", lambda m: f"第{_PART_ZH.get(m.group(1), m.group(1))}部分", section)

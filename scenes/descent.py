@@ -74,9 +74,10 @@ class Descent(Scene):
         Expression("f", "(x^2-1)^2+y^2", T("the function used when surface = custom; press e to "
                                            "type one (that selects custom)",
                                            "surface = custom 时使用的函数；按 e 输入（会选中 custom）"),
-                   presets={"double well": "(x^2-1)^2+y^2", "valley": "log(1+x^2+10*y^2)",
-                            "egg crate": "x^2+y^2+2*sin(2*x)*sin(2*y)",
-                            "kinks": "abs(x)+2*abs(y)"},
+                   presets={T("double well", "双井"): "(x^2-1)^2+y^2",
+                            T("valley", "山谷"): "log(1+x^2+10*y^2)",
+                            T("egg crate", "蛋托"): "x^2+y^2+2*sin(2*x)*sin(2*y)",
+                            T("kinks", "折角"): "abs(x)+2*abs(y)"},
                    variables=("x", "y")),
         Number("kappa", 10.0, T("condition number κ = L/μ of the quadratic",
                                 "二次函数的条件数 κ = L/μ"),
@@ -350,7 +351,8 @@ class Descent(Scene):
         return trail
 
     def _map_panel(self, view, cols: int, rows: int) -> Panel:
-        title = self.surface.formula
+        formula = self.surface.formula
+        title = T(formula, formula.replace(" turned ", "，旋转 "))
         panel = Panel(title=title, xlabel="x", xlim=view[:2], ylim=view[2:])
         px, py, minima = self._contours(view, cols, rows)
         panel.add(Points(px, py, "", CONTOUR_COLOR, "braille"))

@@ -8,8 +8,8 @@ small learned score network (trained in a background job) can be judged by the s
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, Mapping
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar
 
 import numpy as np
 
@@ -18,10 +18,10 @@ from calcterm.compute.diffusion import (
     nearest_mode_stats, parse_modes, reverse_step, reverse_times,
 )
 from calcterm.compute.score_net import ScoreNet, TrainResult, init_net, train
-from calcterm.params import MAX_TEXT, Choice, Integer, Number, Param, ParamError, Toggle
+from calcterm.params import Choice, Integer, Number, ParamError, Toggle, TypedText
 from calcterm.plot import Bars, Figure, HLine, Label, Line, Panel, Points, VLine, sample_count
 from calcterm.scene import Job, Scene
-from calcterm.text import T, Text, tr
+from calcterm.text import T, tr
 
 FORWARD_FRAMES = 40
 """Ticks the forward noising takes from t = 0 to 1."""
@@ -40,11 +40,13 @@ _CACHE_SIZE = 8
 
 RING = "; ".join(f"{3 * math.cos(a):.3f}, {3 * math.sin(a):.3f}".replace("-0.000", "0.000")
                  for a in np.arange(8) * math.pi / 4)
+TWO, THREE = T("two modes", "两个峰"), T("three modes", "三个峰")
+RING_OF_8, UNEVEN_2D = T("ring of 8", "八峰环"), T("2-D uneven", "二维不均匀")
 PRESETS = {
-    "two modes": "-2 @ 0.3; 2 @ 0.7",
-    "three modes": "-3 @ 0.2; 0 @ 0.3; 3 @ 0.5",
-    "ring of 8": RING,
-    "2-D uneven": "-2, -1 @ 0.2; 2, -1 @ 0.5; 0, 2 @ 0.3",
+    TWO: "-2 @ 0.3; 2 @ 0.7",
+    THREE: "-3 @ 0.2; 0 @ 0.3; 3 @ 0.5",
+    RING_OF_8: RING,
+    UNEVEN_2D: "-2, -1 @ 0.2; 2, -1 @ 0.5; 0, 2 @ 0.3",
 }
 
 
@@ -55,38 +57,18 @@ def _ladder(value: float) -> float:
 
 
 @dataclass(frozen=True)
-class Modes(Param):
+class Modes(TypedText):
     """Mode positions typed as text, e.g. "-2 @ 0.3; 2 @ 0.7" or "0, 0; 3, 1"; presets cycle."""
 
-    presets: Mapping[str, str] = field(default_factory=dict)
-
-    editable = True
-
     def allowed(self) -> str:
-        return ("modes 'x[, y] [@ weight]; …', 1-D or 2-D (presets: "
-                + ", ".join(self.presets) + ")")
+        return f"modes 'x[, y] [@ weight]; …', 1-D or 2-D (presets: {self.preset_names()})"
 
-    def parse(self, text: str) -> str:
-        text = str(text).strip()
-        if len(text) > MAX_TEXT:
-            raise ParamError(f"{self.name}: {len(text)} characters; at most {MAX_TEXT} are allowed")
-        text = self.presets.get(text, text)
+    def check(self, text: str) -> str:
         try:
             parse_modes(text)
         except ValueError as exc:
             raise ParamError(f"{self.name}: {exc}") from None
         return text
-
-    def short(self) -> Text:
-        return T("e: type", "e：输入")
-
-    def nudge(self, value: str, direction: int, big: bool = False) -> str:
-        texts = list(self.presets.values())
-        i = texts.index(value) if value in texts else (-1 if direction > 0 else 0)
-        return texts[(i + direction) % len(texts)]
-
-    def label(self, value: str) -> Text:
-        return next((name for name, text in self.presets.items() if text == value), value)
 
 
 class Diffusion(Scene):
@@ -100,7 +82,7 @@ class Diffusion(Scene):
     pace = 4
     heaviest = {"particles": 20000}
     params = (
-        Modes("modes", PRESETS["two modes"], T("the data: Gaussian modes 'x[, y] [@ weight]; …'",
+        Modes("modes", PRESETS[TWO], T("the data: Gaussian modes 'x[, y] [@ weight]; …'",
                                                "数据：高斯混合的各峰位置与权重 'x[, y] [@ 权重]; …'"),
               presets=PRESETS),
         Choice("sampler", "sde", T("reverse-time SDE (random) or probability-flow ODE "

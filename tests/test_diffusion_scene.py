@@ -15,7 +15,7 @@ from calcterm.params import ParamError
 from calcterm.plot import Points
 from calcterm.registry import get
 from calcterm.render import render
-from calcterm.text import localize
+from calcterm.text import localize, tr
 
 from conftest import run_cli
 from texts import notes_in, readout_in
@@ -126,7 +126,8 @@ def test_the_modes_parameter_takes_presets_and_text_but_not_code():
     p = Diffusion.param("modes")
     assert p.parse("ring of 8").count(";") == 7
     assert p.parse(" 1 @ 2; -1 ") == "1 @ 2; -1"
-    assert p.label(p.parse("two modes")) == "two modes" and p.editable
+    assert tr(p.label(p.parse("two modes")), "en") == "two modes" and p.editable
+    assert p.parse("两个峰") == p.parse("two modes"), "a preset's Chinese name is accepted too"
     for bad in ("__import__('os').system('true')", "1; 2, 3", "", "1 @ 0"):
         with pytest.raises(ParamError, match="modes"):
             p.parse(bad)

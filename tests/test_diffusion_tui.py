@@ -21,7 +21,7 @@ async def test_changing_the_modes_and_stepping_change_readout_and_plot():
         before_plot, before_readout = plot_text(app), readout(app)
         assert "0.300 0.700" in before_readout
         await pilot.press("right")  # modes: two → three
-        assert scene["modes"] == scene.param("modes").presets["three modes"]
+        assert scene["modes"] == scene.param("modes").parse("three modes")
         assert "0.200 0.300 0.500" in readout(app)
         assert plot_text(app) != before_plot
         after_modes = plot_text(app)

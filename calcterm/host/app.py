@@ -14,6 +14,7 @@ from calcterm.host.i18n import t
 from calcterm.host.scene_screen import SceneScreen
 from calcterm.registry import scenes
 from calcterm.scene import Scene
+from calcterm.text import section_text
 
 
 class PickerScreen(Screen[None]):
@@ -38,7 +39,7 @@ class PickerScreen(Screen[None]):
         picker.clear_options()
         for scene_id, cls in scenes().items():
             label = Text.assemble((f"{scene_id:<10}", "bold cyan"), (cls.display_title(lang), "bold"),
-                                  "\n", (f"{'':<10}{cls.section}", "dim"))
+                                  "\n", (f"{'':<10}{section_text(cls.section, lang)}", "dim"))
             picker.add_option(Option(label, id=scene_id))
         picker.highlighted = highlighted or 0
 

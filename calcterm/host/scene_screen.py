@@ -25,7 +25,7 @@ from calcterm.host.modals import ExpressionScreen, HelpScreen
 from calcterm.host.params_panel import ParamRow, ParamsPanel
 from calcterm.host.plot_view import PlotView
 from calcterm.scene import Cancelled, Job, Scene, scene_notes
-from calcterm.text import tr
+from calcterm.text import section_text, tr
 
 FPS = 30
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)
@@ -108,7 +108,7 @@ class SceneScreen(Screen[None]):
             state, style = t(self.lang, "paused"), ""
         speed = f"{SPEEDS[self.speed]:g}×"
         return Text.assemble((self.scene.display_title(self.lang), "bold"), "\n",
-                             (self.scene.section, "dim"), "\n",
+                             (section_text(self.scene.section, self.lang), "dim"), "\n",
                              (f"{state}  {speed}  {t(self.lang, 'step')} {self.scene.t}", style))
 
     def update_live(self) -> None:
