@@ -364,3 +364,20 @@ def test_random_compositions_match_one_sided_differences(tree, x0):
             assert got == expected or (math.isnan(got) and math.isnan(expected)), (render(tree), side)
         else:
             assert got == pytest.approx(expected, rel=1e-7, abs=1e-9), (render(tree), side)
+
+
+def test_ray_slopes_are_one_sided_directional_derivatives():
+    theta = np.radians(np.arange(0.0, 360.0, 15.0))
+    ux, uy = np.cos(theta), np.sin(theta)
+    # the cone rises with slope 1 in every direction: f(t·u) = t·|u|
+    cone = parse("sqrt(x^2+y^2)", XY).ray_slope({"x": ux, "y": uy}, x=0.0, y=0.0)
+    np.testing.assert_allclose(cone, np.hypot(ux, uy), rtol=1e-15)
+    # x²y/(x²+y²) is 0/0 at the origin, yet g(t) = t·cos²θ·sinθ along every ray
+    quotient = parse("x^2*y/(x^2+y^2)", XY).ray_slope({"x": ux, "y": uy}, x=0.0, y=0.0)
+    np.testing.assert_allclose(quotient, ux**2 * uy, rtol=1e-14, atol=1e-15)
+    # sqrt(|xy|) along the diagonal: t·sqrt(ux·uy)
+    diagonal = parse("sqrt(abs(x*y))", XY).ray_slope({"x": 0.6, "y": 0.8}, x=0.0, y=0.0)
+    assert diagonal == pytest.approx(math.sqrt(0.48), rel=1e-15)
+    # away from kinks it is the ordinary directional derivative
+    smooth = parse("x*y^2", XY).ray_slope({"x": 0.6, "y": 0.8}, x=2.0, y=1.0)
+    assert smooth == pytest.approx(0.6 * 1.0 + 0.8 * 4.0, rel=1e-15)

@@ -192,11 +192,18 @@ class Expr:
         name = self._one_variable("one_sided_slope")
         if side not in (1, -1):
             raise ValueError(f"side must be +1 (right) or -1 (left), not {side!r}")
-        starts, moves, _ = self._lines(None, {name: float(x0)})
+        return side * float(self.ray_slope({name: float(side)}, **{name: float(x0)})) + 0.0
+
+    def ray_slope(self, direction: Mapping[str, np.ndarray | float], **point: np.ndarray | float) -> np.ndarray:
+        """lim g′(t) as t → 0+ for g(t) = f(point + t·direction): the slope met on leaving the
+        point along the ray, ±inf where g turns vertical, NaN where f is undefined on the ray."""
+        starts, moves, shape = self._lines(direction, point)
         series, critical = self._series(1, starts, moves)
-        if not critical[0]:
-            return float(series[1, 0])
-        return kinks.one_sided_slope(self._nodes, self._denominator, [float(x0)], [1.0], side)
+        slopes = series[1]
+        for j in np.flatnonzero(critical):
+            slopes[j] = kinks.one_sided_slope(self._nodes, self._denominator, starts[:, j].tolist(),
+                                              moves[:, j].tolist(), 1)
+        return slopes.reshape(shape)
 
     # ------------------------------------------------------------------ several variables
 

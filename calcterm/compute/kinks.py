@@ -404,7 +404,7 @@ def one_sided_slope(
     for cap in _caps(1, q):
         value, short = _slope(expand(nodes, q, point, steps, cap), q)
         if not short:
-            return side * value + 0.0  # no -0.0
+            return side * value
     return math.nan
 
 
