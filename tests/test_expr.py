@@ -16,10 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from calcterm.compute import expr as expr_module
-from calcterm.compute import jets, kinks, parsing
+from calcterm.compute import jets, kinks, parsing, puiseux
 from calcterm.compute.expr import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, ExprError, parse
 
-SOURCES = [Path(module.__file__) for module in (expr_module, parsing, jets, kinks)]
+SOURCES = [Path(module.__file__) for module in (expr_module, parsing, jets, kinks, puiseux)]
 XY = ("x", "y")
 FAST = settings(max_examples=60, deadline=None)
 

@@ -11,7 +11,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from calcterm.compute import jets, kinks
+from calcterm.compute import jets, puiseux
 from calcterm.compute.expr import parse
 from calcterm.compute.parsing import exponent, power_op, read
 
@@ -21,13 +21,13 @@ def binomial(r: float, k: int) -> float:
     return math.prod((r - j) / (j + 1) for j in range(k))
 
 
-def expansion(text: str, x0: float, side: float, cap_orders: int = 8) -> tuple[int, kinks.OneSided]:
+def expansion(text: str, x0: float, side: float, cap_orders: int = 8) -> tuple[int, puiseux.OneSided]:
     nodes = read(text, ("x",))
-    q = kinks.denominator(nodes)
-    return q, kinks.expand(nodes, q, [x0], [side], cap_orders * q)
+    q = puiseux.denominator(nodes)
+    return q, puiseux.expand(nodes, q, [x0], [side], cap_orders * q)
 
 
-def coefficients(q: int, jet: kinks.OneSided, exponents: list[Fraction]) -> list[float]:
+def coefficients(q: int, jet: puiseux.OneSided, exponents: list[Fraction]) -> list[float]:
     """The coefficients of s^e for the given real exponents e."""
     return [jet.at(int(e * q)) for e in exponents]
 
@@ -58,7 +58,7 @@ def test_power_operations_by_exponent():
                 ("abs(x)^0.3 + 1", 10), ("sin(x)/x", 1)],
 )
 def test_exponent_lattice_denominator(text, q):
-    assert kinks.denominator(read(text, ("x",))) == q
+    assert puiseux.denominator(read(text, ("x",))) == q
 
 
 # ---------------------------------------------------------------------------- Taylor-mode series

@@ -141,8 +141,10 @@ class Expr:
             result = series
         return result, critical
 
-    def _coefficients(self, order: int, starts: np.ndarray, moves: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Two-sided Taylor coefficients, NaN from the first missing order; and the critical points."""
+    def _coefficients(
+        self, order: int, starts: np.ndarray, moves: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Two-sided Taylor coefficients, NaN from the first missing order, and the critical points."""
         series, critical = self._series(order, starts, moves)
         for j in np.flatnonzero(critical):
             series[:, j] = kinks.two_sided(self._nodes, self._denominator, starts[:, j].tolist(),
@@ -154,8 +156,9 @@ class Expr:
     ) -> np.ndarray:
         """Coefficients of t -> f(point + t*direction) at t = 0, shape (order + 1, *points).
 
-        Row 0 is the value; row k is the k-th derivative along the direction divided by k!,
-        exact, or NaN from the first order at which that derivative does not exist.
+        Row 0 is the value, as `evaluate` gives it; row k is the k-th derivative along the
+        direction divided by k!, exact, or NaN from the first order at which that derivative
+        does not exist (at a kink: where the one-sided expansions stop agreeing).
         """
         order = int(order)
         if order < 0:
@@ -194,7 +197,9 @@ class Expr:
             raise ValueError(f"side must be +1 (right) or -1 (left), not {side!r}")
         return side * float(self.ray_slope({name: float(side)}, **{name: float(x0)})) + 0.0
 
-    def ray_slope(self, direction: Mapping[str, np.ndarray | float], **point: np.ndarray | float) -> np.ndarray:
+    def ray_slope(
+        self, direction: Mapping[str, np.ndarray | float], **point: np.ndarray | float
+    ) -> np.ndarray:
         """lim g′(t) as t → 0+ for g(t) = f(point + t·direction): the slope met on leaving the
         point along the ray, ±inf where g turns vertical, NaN where f is undefined on the ray."""
         starts, moves, shape = self._lines(direction, point)
@@ -214,7 +219,7 @@ class Expr:
     def gradient(self, **point: np.ndarray | float) -> tuple[np.ndarray, ...]:
         """Exact gradient, one array per variable; NaN in every component where f has no
         tangent plane, even where the partials exist (sqrt(|x·y|) at the origin)."""
-        rows, critical, shape = [], None, ()
+        rows = []
         for v in self.variables:
             starts, moves, shape = self._lines({v: 1.0}, point)
             coefficients, critical = self._coefficients(1, starts, moves)
@@ -222,9 +227,9 @@ class Expr:
         grad = np.array(rows)
         if len(self.variables) > 1:
             for j in np.flatnonzero(critical):
-                f0 = float(self._series(0, starts[:, j : j + 1], moves[:, j : j + 1])[0][0, 0])
                 if not (np.all(np.isfinite(grad[:, j])) and kinks.differentiable(
-                        self._nodes, self._denominator, starts[:, j].tolist(), grad[:, j], f0)):
+                        self._nodes, self._denominator, starts[:, j].tolist(), grad[:, j],
+                        float(coefficients[0, j]))):
                     grad[:, j] = np.nan
         return tuple(row.reshape(shape) for row in grad)
 
