@@ -15,6 +15,7 @@ Python ast). An `Expr` evaluates them on numpy arrays and differentiates them ex
 
 from __future__ import annotations
 
+import math
 from typing import Callable, Mapping
 
 import numpy as np
@@ -114,8 +115,11 @@ class Expr:
             raise ValueError(f"direction names unknown variable {stray[0]!r}")
         steps = [np.asarray(direction.get(v, 0.0), dtype=np.float64) for v in self.variables]
         shape = np.broadcast_shapes(*(x.shape for x in inputs + steps))
-        starts = np.array([np.broadcast_to(x, shape).ravel() for x in inputs]).reshape(len(inputs), -1)
-        moves = np.array([np.broadcast_to(d, shape).ravel() for d in steps]).reshape(len(steps), -1)
+        starts = np.empty((len(inputs), math.prod(shape)))
+        moves = np.empty_like(starts)
+        for i, (x, d) in enumerate(zip(inputs, steps)):
+            starts[i].reshape(shape)[...] = x
+            moves[i].reshape(shape)[...] = d
         return starts, moves, shape
 
     def _series(self, order: int, starts: np.ndarray, moves: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -146,7 +150,7 @@ class Expr:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Two-sided Taylor coefficients, NaN from the first missing order, and the critical points."""
         series, critical = self._series(order, starts, moves)
-        for j in np.flatnonzero(critical):
+        for j in np.flatnonzero(critical) if critical.any() else ():
             series[:, j] = kinks.two_sided(self._nodes, self._denominator, starts[:, j].tolist(),
                                            moves[:, j].tolist(), float(series[0, j]), order)
         return series, critical
