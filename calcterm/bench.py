@@ -1,259 +1,242 @@
-"""`calcterm bench`: how fast each scene computes and renders, against matplotlib.
+"""`calcterm bench`: how fast each scene computes and renders, and how the TUI behaves.
 
-Speed is measured here and never asserted in the tests. For every scene, at its defaults and
-at its `heaviest` parameters, each frame is timed in two parts: compute (the scene's
-animation step) and render (draw the figure, lay it out in cells and turn it into the Rich
-segments a terminal receives). The same figure description is drawn by matplotlib's Agg
-backend into a raster buffer of the same aspect, timed the same way. Startup and memory
-are measured in fresh processes.
+Speed is measured here and never asserted in the tests. The stages, each announced by one line
+on stderr:
+  * every scene at its defaults at each size (120×40 and 200×60 unless `--size` says
+    otherwise) and at its `heaviest` parameters at the first size: compute and render per
+    frame (`bench_frames`), against matplotlib drawing the same figures when it is installed;
+    a default frame over its budget is flagged (BUDGETS);
+  * for a scene that trains a network (vanishing): the machine's matrix-multiply rate in the
+    network's dtype beside the rate the scene's heaviest step achieves, the network's SGD
+    step alone, and the bytes the network must hold (`bench_machine`);
+  * startup: `calcterm list`, `calcterm --help` and the TUI's first paint;
+  * the TUI in a pseudo-terminal (`bench_tui`): key press to repaint while the heaviest
+    scene plays, its peak memory, and the CPU it uses once paused and once a scene has
+    finished.
+The machine may be shared: every figure is a median (and p95), and the load average at the
+start and the end is reported beside them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import statistics
-import subprocess
+import signal
 import sys
 import time
-from typing import Any, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
 
-WARMUP = 5
-CELL_INCHES = (0.1, 0.2)  # a terminal cell is about twice as tall as it is wide
+from calcterm import bench_frames, bench_tui
+
+DEFAULT_SIZES: tuple[tuple[int, int], ...] = ((120, 40), (200, 60))
+BUDGETS: dict[tuple[int, int], dict[str, float]] = {
+    (120, 40): {"median_ms": 8.0, "p95_ms": 16.0},
+    (200, 60): {"median_ms": 16.0},
+}
+"""Per-frame budgets (compute + render) for every scene at its defaults."""
+TARGETS = {"idle_cpu_percent": 2.0, "key_latency_p95_ms": 100.0, "gemm_ratio": 0.5,
+           "rss_ratio": 1.5}
+FINISH_SEARCH_STEPS = 2000
+FINISH_SEARCH_SECONDS = 0.5
 
 
-def percentiles(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-    return {"median_ms": statistics.median(ordered) * 1e3, "p95_ms": p95 * 1e3}
+@dataclass
+class Options:
+    scene_ids: list[str]
+    sizes: tuple[tuple[int, int], ...] = DEFAULT_SIZES
+    frames: int = 60
+    seconds: float = 0.5
+    memory_frames: int = 30
+    keys: int = 20
+    tui: bool = True
 
 
-def have_matplotlib() -> bool:
+@dataclass
+class Progress:
+    """One line per stage on a stream, terminal or not: `bench [k/n] m:ss what`."""
+
+    total: int
+    stream: Any = field(default_factory=lambda: sys.stderr)
+    done: int = 0
+    started: float = field(default_factory=time.perf_counter)
+
+    def __call__(self, what: str) -> None:
+        self.done += 1
+        elapsed = int(time.perf_counter() - self.started)
+        print(f"bench [{self.done}/{self.total}] {elapsed // 60}:{elapsed % 60:02d} {what}",
+              file=self.stream, flush=True)
+
+
+class Interrupted(Exception):
+    """SIGTERM arrived; the bench stops, as it does on Ctrl-C."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def interruptible() -> Iterator[None]:
+    """Turn SIGTERM into `Interrupted` and, however the bench ends (finished, Ctrl-C, SIGTERM,
+    an error), end every measuring child it started."""
+    def stop(signum: int, frame: Any) -> None:
+        raise Interrupted(signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        return False
-    return True
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        bench_tui.stop_children()
 
 
-def _terminal_segments(canvas, width: int):
-    from rich.console import Console
-
-    console = Console(width=width, color_system="truecolor", file=open(os.devnull, "w"),
-                      legacy_windows=False)
-    return list(console.render(canvas.to_rich(), console.options.update(width=width)))
+def stage_count(options: Options) -> int:
+    per_scene = len(options.sizes) + 1
+    tui = 3 if options.tui and bench_tui.supported() is None else 0
+    return len(options.scene_ids) * per_scene + 1 + tui
 
 
-def time_scene(cls, values: dict[str, Any], size: tuple[int, int], frames: int,
-               seed: int | None = None) -> dict[str, Any]:
-    """Median and p95 of compute and render per frame, and matplotlib on the same figures."""
-    from calcterm.headless import finish_work
-    from calcterm.render import layout
+def run(options: Options, progress: Callable[[str], None]) -> dict[str, Any]:
+    from calcterm import bench_machine
+    from calcterm.registry import get
 
-    width, height = size
-    scene = cls(values, seed=seed)
-    finish_work(scene)
-    figures = []
-    compute, render = [], []
-    for i in range(WARMUP + frames):
-        t0 = time.perf_counter()
-        scene.step()
-        t1 = time.perf_counter()
-        figure = scene.draw(width, height)
-        _terminal_segments(layout(figure, width, height), width)
-        t2 = time.perf_counter()
-        if i >= WARMUP:
-            compute.append(t1 - t0)
-            render.append(t2 - t1)
-            figures.append(figure)
-    result = {"params": values, "compute": percentiles(compute), "render": percentiles(render),
-              "frame": percentiles([c + r for c, r in zip(compute, render)])}
-    if have_matplotlib():
-        mpl = time_matplotlib(figures, size)
-        result["matplotlib"] = percentiles(mpl)
-        result["ratio"] = result["matplotlib"]["median_ms"] / result["render"]["median_ms"]
-    return result
-
-
-def time_matplotlib(figures, size: tuple[int, int]) -> list[float]:
-    """Draw each figure with matplotlib Agg into an RGBA buffer; seconds per figure."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure as MplFigure
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    width, height = size
-    fig = MplFigure(figsize=(width * CELL_INCHES[0], height * CELL_INCHES[1]), dpi=80)
-    FigureCanvasAgg(fig)
-    draw_matplotlib(fig, figures[0])  # warm-up: fonts and caches
-    times = []
-    for figure in figures:
-        t0 = time.perf_counter()
-        draw_matplotlib(fig, figure)
-        times.append(time.perf_counter() - t0)
-    return times
+    matplotlib = bench_frames.have_matplotlib()
+    report: dict[str, Any] = {
+        "python": sys.version.split()[0], "sizes": [list(s) for s in options.sizes],
+        "frames": options.frames, "seconds": options.seconds, "matplotlib": matplotlib,
+        "load_average": {"start": _load()}, "targets": TARGETS, "runs": [], "heavy_step": None,
+    }
+    heaviest: tuple[float, str] = (-1.0, "")
+    for scene_id in options.scene_ids:
+        cls = get(scene_id)
+        scene = cls()
+        bench_frames.prepare(scene)
+        for size in options.sizes:
+            progress(f"{scene_id}: defaults at {size[0]}×{size[1]}")
+            report["runs"].append(_run(scene_id, "default", size, options, scene, matplotlib))
+        progress(f"{scene_id}: heaviest at {options.sizes[0][0]}×{options.sizes[0][1]}")
+        scene = cls(dict(cls.heaviest))
+        bench_frames.prepare(scene)
+        run_ = _run(scene_id, "heaviest", options.sizes[0], options, scene, matplotlib)
+        report["runs"].append(run_)
+        heaviest = max(heaviest, (run_["frame"]["median_ms"], scene_id))
+        if report["heavy_step"] is None and bench_machine.find_network(scene) is not None:
+            report["heavy_step"] = bench_machine.heavy_step(scene, run_["compute"]["median_ms"],
+                                                            options.seconds * 6)
+    report["over_budget"] = [f"{r['scene']} {r['setting']} {r['size'][0]}×{r['size'][1]}: {o}"
+                             for r in report["runs"] for o in r["over"]]
+    progress("startup: calcterm list, --help, TUI first paint")
+    report["startup"] = startup(options.tui and bench_tui.supported() is None)
+    report["tui"] = tui_probes(options, heaviest[1], progress)
+    if report["heavy_step"] and report["tui"].get("memory"):
+        memory = report["tui"]["memory"]
+        if memory["scene"] == report["heavy_step"]["scene"]:
+            memory["held_mb"] = report["heavy_step"]["held_bytes"]["total"] / 2 ** 20
+            memory["ratio"] = memory["peak_rss_mb"] / memory["held_mb"]
+    report["load_average"]["end"] = _load()
+    return report
 
 
-def draw_matplotlib(fig, figure) -> None:
-    import numpy as np
-
-    from calcterm.plot import Bars, HLine, Label, Line, Points, VLine
-
-    fig.clf()
-    for i, panel in enumerate(figure.panels[: figure.rows * figure.cols]):
-        ax = fig.add_subplot(figure.rows, figure.cols, i + 1)
-        ax.set_xscale(panel.xscale)
-        ax.set_yscale(panel.yscale)
-        for s in panel.series:
-            if isinstance(s, Line):
-                ax.plot(s.x, s.y, label=s.label or None)
-            elif isinstance(s, Points):
-                ax.scatter(s.x, s.y, s=2, label=s.label or None)
-            elif isinstance(s, Bars):
-                x = np.asarray(s.x, dtype=float)
-                step = float(np.min(np.diff(np.sort(x)))) if x.size > 1 else 1.0
-                ax.bar(x, s.heights, width=s.width * step, label=s.label or None)
-            elif isinstance(s, HLine):
-                ax.axhline(s.y)
-            elif isinstance(s, VLine):
-                ax.axvline(s.x)
-            elif isinstance(s, Label):
-                ax.text(s.x, s.y, s.text)
-        if panel.xlim:
-            ax.set_xlim(*panel.xlim)
-        if panel.ylim:
-            ax.set_ylim(*panel.ylim)
-        ax.set_title(panel.title)
-        ax.set_xlabel(panel.xlabel)
-        if any(getattr(s, "label", "") for s in panel.series):
-            ax.legend(loc="upper left")
-    fig.canvas.draw()
-    fig.canvas.buffer_rgba()
+def _run(scene_id: str, setting: str, size: tuple[int, int], options: Options, scene,
+         matplotlib: bool) -> dict[str, Any]:
+    result = bench_frames.time_scene(scene, size, options.frames, options.seconds, matplotlib)
+    budget = BUDGETS.get(tuple(size)) if setting == "default" else None
+    over = [f"{key.split('_')[0]} {result['frame'][key]:.1f} ms > {limit:g} ms"
+            for key, limit in (budget or {}).items() if result["frame"][key] > limit]
+    return {"scene": scene_id, "setting": setting, "params": dict(scene.values) if setting ==
+            "heaviest" else {}, **result, "budget": budget, "over": over}
 
 
-def _wall(args: list[str], env: dict[str, str] | None = None, runs: int = 3) -> float:
+def _load() -> list[float] | None:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
+def _wall(args: list[str], runs: int = 3) -> float:
     """Median wall seconds of a fresh process."""
+    import statistics
+    import subprocess
+
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
-        subprocess.run(args, capture_output=True, check=True, env=env, timeout=120)
+        subprocess.run(args, capture_output=True, check=True, timeout=120)
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
 
 
-FIRST_PAINT = """
-import asyncio, os, sys, time
-from calcterm.host.app import CalcTermApp
-
-async def main():
-    app = CalcTermApp()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        print(time.time() - float(os.environ["CALCTERM_T0"]))
-
-asyncio.run(main())
-"""
-
-MEMORY = """
-import asyncio, resource, sys
-from calcterm.host.app import CalcTermApp
-from calcterm.host.scene_screen import SceneScreen
-from calcterm.headless import finish_work
-from calcterm.registry import get
-
-scene_id, frames = sys.argv[1], int(sys.argv[2])
-cls = get(scene_id)
-scene = cls(dict(cls.heaviest))
-finish_work(scene)
-
-async def main():
-    app = CalcTermApp(scene=scene)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        screen = app.screen
-        for _ in range(frames):
-            screen.tick()
-            await pilot.pause()
-        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        print(before / 1024, after / 1024)
-
-asyncio.run(main())
-"""
-
-
-def startup() -> dict[str, float]:
+def startup(with_tui: bool) -> dict[str, float | None]:
     exe = [sys.executable, "-m", "calcterm"]
-    env = dict(os.environ)
-    t0 = time.time()
-    env["CALCTERM_T0"] = repr(t0)
-    paint = subprocess.run([sys.executable, "-c", FIRST_PAINT], capture_output=True, text=True,
-                           check=True, env=env, timeout=120)
     return {"list_s": _wall([*exe, "list"]), "help_s": _wall([*exe, "--help"]),
-            "tui_first_paint_s": float(paint.stdout.strip().splitlines()[-1])}
+            "tui_first_paint_s": bench_tui.first_paint() if with_tui else None}
 
 
-def memory(scene_id: str, frames: int) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, "-c", MEMORY, scene_id, str(frames)], capture_output=True,
-                         text=True, check=True, timeout=3600)
-    before, after = (float(v) for v in out.stdout.split())
-    return {"scene": scene_id, "frames": frames, "rss_before_mb": before, "peak_rss_mb": after}
-
-
-def run(scene_ids: Iterable[str], size: tuple[int, int], frames: int, memory_frames: int,
-        progress: Callable[[str], None] = lambda label: None) -> dict[str, Any]:
+def finishing_scene(scene_ids: list[str]) -> tuple[Any, float] | None:
+    """The scene (at its defaults, without slow preparation) whose story ends soonest at 1×,
+    and the seconds it takes; None when none ends within the search."""
+    from calcterm.host.scene_screen import FPS
     from calcterm.registry import get
 
-    scenes = {}
-    heaviest_scene, heaviest_ms = None, -1.0
+    best = None
     for scene_id in scene_ids:
         cls = get(scene_id)
-        progress(f"{scene_id} defaults")
-        default = time_scene(cls, {}, size, frames)
-        progress(f"{scene_id} heaviest")
-        heavy = time_scene(cls, dict(cls.heaviest), size, frames)
-        scenes[scene_id] = {"default": default, "heaviest": heavy}
-        if heavy["frame"]["median_ms"] > heaviest_ms:
-            heaviest_scene, heaviest_ms = scene_id, heavy["frame"]["median_ms"]
-    progress("startup")
-    report = {"size": list(size), "frames": frames, "python": sys.version.split()[0],
-              "matplotlib": have_matplotlib(), "scenes": scenes, "startup": startup()}
-    if heaviest_scene is not None:
-        progress(f"memory ({heaviest_scene}, {memory_frames} frames)")
-        report["memory"] = memory(heaviest_scene, memory_frames)
-    return report
+        scene = cls()
+        if scene.job() is not None:
+            continue
+        stop = time.perf_counter() + FINISH_SEARCH_SECONDS
+        while not scene.done and scene.t < FINISH_SEARCH_STEPS and time.perf_counter() < stop:
+            scene.step()
+        if scene.done:
+            seconds = scene.t * scene.pace / FPS
+            if best is None or seconds < best[1]:
+                best = (cls, seconds)
+    return best
 
 
-def table(report: dict[str, Any]) -> str:
-    """The report as a human-readable table."""
-    w, h = report["size"]
-    lines = [f"calcterm bench — {w}×{h}, {report['frames']} frames after {WARMUP} warm-up, "
-             f"Python {report['python']}",
-             "times in ms: median / p95",
-             f"{'scene':<10} {'params':<9} {'compute':>15} {'render':>15} {'frame':>15}"
-             f" {'matplotlib':>15} {'mpl÷render':>10}"]
+def tui_probes(options: Options, heaviest_id: str,
+               progress: Callable[[str], None]) -> dict[str, Any]:
+    """Key latency, peak RSS and idle CPU of the real TUI (or why they were not measured)."""
+    from calcterm.registry import get
 
-    def pair(d: dict[str, float]) -> str:
-        return f"{d['median_ms']:.2f} / {d['p95_ms']:.2f}"
-
-    for scene_id, runs in report["scenes"].items():
-        for which, r in runs.items():
-            mpl = pair(r["matplotlib"]) if "matplotlib" in r else "—"
-            ratio = f"{r['ratio']:.1f}×" if "ratio" in r else "—"
-            lines.append(f"{scene_id:<10} {which:<9} {pair(r['compute']):>15} {pair(r['render']):>15}"
-                         f" {pair(r['frame']):>15} {mpl:>15} {ratio:>10}")
-    if not report["matplotlib"]:
-        lines.append("matplotlib is not installed: pip install 'calcterm[bench]' to compare with it")
-    s = report["startup"]
-    lines.append(f"startup: calcterm list {s['list_s']:.3f} s, calcterm --help {s['help_s']:.3f} s, "
-                 f"TUI first paint {s['tui_first_paint_s']:.3f} s")
-    if "memory" in report:
-        m = report["memory"]
-        lines.append(f"memory: {m['scene']} heaviest, peak RSS {m['peak_rss_mb']:.0f} MB after "
-                     f"{m['frames']} frames (RSS {m['rss_before_mb']:.0f} MB before them)")
-    return "\n".join(lines)
+    why = "skipped (--no-tui)" if not options.tui else bench_tui.supported()
+    if why:
+        return {"note": why}
+    out: dict[str, Any] = {}
+    cls = get(heaviest_id)
+    progress(f"TUI: {heaviest_id} heaviest playing, {options.keys} key presses, "
+             f"{options.memory_frames} steps, then paused")
+    played = bench_tui.playing_probe(cls, dict(cls.heaviest), options.keys,
+                                     options.memory_frames, seconds=20.0)
+    out["key_latency_ms"] = {"scene": heaviest_id, **played["key_latency_ms"]}
+    out["memory"] = {"scene": heaviest_id, "steps": played["steps"],
+                     "peak_rss_mb": played["peak_rss_mb"]}
+    out["idle_cpu_percent"] = {"paused": played["idle_cpu_percent_paused"],
+                               "paused_scene": heaviest_id}
+    progress("TUI: looking for the scene that finishes soonest")
+    found = finishing_scene(options.scene_ids)
+    progress("TUI: a scene played to its end at 4×, then left alone")
+    if found is None:
+        out["idle_cpu_percent"]["finished"] = None
+        out["idle_cpu_percent"]["note"] = "no scene reached its end in the search"
+    else:
+        cls, seconds = found
+        done = bench_tui.finished_probe(cls, seconds / 4)
+        out["idle_cpu_percent"].update(finished=done["idle_cpu_percent_finished"],
+                                       finished_scene=cls.id)
+        out["memory"]["light_scene_rss_mb"] = done["rss_mb"]
+    return out
 
 
 def to_json(report: dict[str, Any]) -> str:
     return json.dumps(report, indent=2, allow_nan=False)
+
+
+def table(report: dict[str, Any]) -> str:
+    """The report as text for a person."""
+    from calcterm.bench_table import table as make
+
+    return make(report)

@@ -288,16 +288,28 @@ def screenshot(ctx: click.Context, scene_id: str, settings: tuple[tuple[str, str
 
 @cli.command()
 @click.argument("scene_ids", metavar="[SCENE]...", nargs=-1)
-@size_option
-@click.option("--frames", type=click.IntRange(1, 100_000), default=200, show_default=True,
-              help="Frames to time per scene and parameter set (after a warm-up).")
-@click.option("--memory-frames", type=click.IntRange(1, 1_000_000), default=1000, show_default=True,
-              help="Frames the TUI runs for the peak-memory measurement.")
+@click.option("--size", "sizes", type=Size(), multiple=True,
+              help="Plot size to time the scenes at; repeat for several. Defaults are timed at "
+                   "each, heaviest settings at the first.  [default: 120x40 and 200x60]")
+@click.option("--frames", type=click.IntRange(1, 100_000), default=60, show_default=True,
+              help="Most frames to time per scene, setting and size (after a short warm-up).")
+@click.option("--seconds", type=click.FloatRange(0.05, 600), default=0.5, show_default=True,
+              help="Time budget per scene, setting and size: timing stops after this many "
+                   "seconds of frames even before --frames (at least 3 frames).")
+@click.option("--memory-frames", type=click.IntRange(1, 1_000_000), default=30, show_default=True,
+              help="Animation steps the heaviest scene plays in the TUI before its peak memory "
+                   "is read (at most 20 s).")
+@click.option("--keys", type=click.IntRange(1, 1000), default=20, show_default=True,
+              help="Key presses timed from press to repaint while the heaviest scene plays.")
+@click.option("--no-tui", "no_tui", is_flag=True,
+              help="Skip the probes that run the TUI in a pseudo-terminal (key latency, idle "
+                   "CPU, TUI memory and first paint).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document instead of the table.")
-def bench(scene_ids: tuple[str, ...], size: tuple[int, int], frames: int, memory_frames: int,
-          as_json: bool) -> None:
-    """Per-frame compute and render times of each SCENE (default: all), against matplotlib,
-    plus startup time and peak memory."""
+def bench(scene_ids: tuple[str, ...], sizes: tuple[tuple[int, int], ...], frames: int,
+          seconds: float, memory_frames: int, keys: int, no_tui: bool, as_json: bool) -> None:
+    """Per-frame compute and render times of each SCENE (default: all) against their budgets
+    and matplotlib; the network scene's matrix rate against this machine's; startup; and the
+    TUI's key latency, idle CPU and peak memory. One progress line per stage on stderr."""
     from calcterm import bench as bench_module
     from calcterm.params import ParamError
     from calcterm.registry import get, scenes
@@ -306,13 +318,14 @@ def bench(scene_ids: tuple[str, ...], size: tuple[int, int], frames: int, memory
         ids = [get(s).id for s in scene_ids] or list(scenes())
     except ParamError as exc:
         fail(str(exc))
-    steps = 2 * len(ids) + 2
-    with click.progressbar(length=steps, label="bench", file=sys.stderr,
-                           item_show_func=lambda item: item) as bar:
-        def progress(label: str) -> None:
-            bar.update(1, label)
-
-        report = bench_module.run(ids, size, frames, memory_frames, progress)
+    options = bench_module.Options(ids, sizes or bench_module.DEFAULT_SIZES, frames, seconds,
+                                   memory_frames, keys, tui=not no_tui)
+    try:
+        with bench_module.interruptible():
+            report = bench_module.run(options, bench_module.Progress(
+                bench_module.stage_count(options)))
+    except bench_module.Interrupted as exc:
+        sys.exit(128 + exc.signum)
     click.echo(bench_module.to_json(report) if as_json else bench_module.table(report))
 
 
