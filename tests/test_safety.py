@@ -203,3 +203,38 @@ def test_an_output_encoding_that_cannot_show_the_text_is_one_clear_line() -> Non
     exported = subprocess.run([sys.executable, "-m", "calcterm", "export", "tangent"],
                               capture_output=True, env=env, timeout=60)
     assert exported.returncode == 0 and exported.stdout.startswith(b"{")  # JSON is ASCII
+
+
+async def test_the_formula_editor_holds_at_most_the_expression_limit() -> None:
+    """A 1 MB paste and keys typed past the limit leave at most MAX_TEXT characters, once
+    told, and the editor still works (a paste that fits is taken whole, Enter applies)."""
+    from textual import events
+    from textual.widgets import Static
+
+    from calcterm.host.app import CalcTermApp
+    from calcterm.host.modals import BoundedInput, ExpressionScreen
+    from calcterm.params import MAX_TEXT
+    from calcterm.registry import get
+
+    app = CalcTermApp(scene=get("tangent")())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("e")
+        assert isinstance(app.screen, ExpressionScreen)
+        editor = app.screen.query_one(BoundedInput)
+        assert editor.max_length == MAX_TEXT
+        editor.value = ""
+        editor.post_message(events.Paste("x+" * 500_000 + "\nsecond line"))  # 1 MB, one line
+        await pilot.pause()
+        assert editor.value == ("x+" * MAX_TEXT)[:MAX_TEXT]
+        error = str(app.screen.query_one("#edit-error", Static).render())
+        assert f"at most {MAX_TEXT} characters" in error
+        for _ in range(20):  # typing on: every key refused, nothing grows
+            await pilot.press("1")
+        assert len(editor.value) == MAX_TEXT
+        editor.value = ""
+        editor.post_message(events.Paste("sin(x)\r\nignored"))  # fits: taken whole, one line
+        await pilot.pause()
+        assert editor.value == "sin(x)"
+        await pilot.press("enter")
+        assert not isinstance(app.screen, ExpressionScreen)
+        assert app.screen.scene.values["f"] == "sin(x)"

@@ -4,16 +4,67 @@ from __future__ import annotations
 
 from rich.table import Table
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from calcterm.host.i18n import t
 from calcterm.host.keys import help_rows
-from calcterm.params import Param, ParamError
-from calcterm.text import tr
+from calcterm.params import MAX_TEXT, Param, ParamError
+from calcterm.text import T, tr
+
+FULL = T("at most {n} characters; the rest was not taken",
+         "最多 {n} 个字符；多出的部分未被接收")
+
+
+class BoundedInput(Input):
+    """An Input that never holds more than `max_length` characters, however text arrives.
+
+    Why: an unbounded Input grows with every key of a huge paste (a 1 MB paste without
+    bracketed paste took a session to gigabytes). Textual's own `max_length` refuses each key
+    past the limit, but refuses a bracketed paste that does not fit as a whole and rings the
+    bell for every refused key; here a paste is cut to the room left, and the first refusal
+    posts `Full` once (no bell) until the text is shorter again.
+    """
+
+    class Full(Message):
+        """Text was refused because the input is at its maximum length."""
+
+    _told_full = False
+
+    def __init__(self, value: str = "", *, max_length: int, **kwargs: object) -> None:
+        super().__init__(value[:max_length], max_length=max_length, **kwargs)
+
+    def on_paste(self, event: events.Paste) -> None:
+        event.stop()
+        event.prevent_default()  # Input's own handler would insert the whole paste again
+        text = event.text
+        if not text:
+            return
+        cut = len(text)
+        for newline in ("\r", "\n"):  # one line, as Input takes, without splitting all of it
+            found = text.find(newline, 0, cut)
+            cut = found if found >= 0 else cut
+        start, end = sorted(self.selection)
+        room = self.max_length - (len(self.value) - (end - start))
+        line = text[:max(0, min(cut, room))]
+        if line:
+            self.replace(line, start, end)
+        if cut > room:  # after replace, so the editor's Changed handler does not clear it
+            self.restricted()
+
+    def restricted(self) -> None:
+        if not self._told_full:
+            self._told_full = True
+            self.post_message(self.Full())
+
+    def watch_value(self, value: str) -> None:
+        if len(value) < self.max_length:
+            self._told_full = False
 
 
 class HelpScreen(ModalScreen[None]):
@@ -49,7 +100,7 @@ class ExpressionScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="edit-box"):
             yield Static(t(self.lang, "edit_title", name=self.param.name))
-            yield Input(self.value, id="expression")
+            yield BoundedInput(self.value, max_length=MAX_TEXT, id="expression")
             yield Static("", id="edit-error")
             presets = getattr(self.param, "presets", {})
             if presets:
@@ -67,6 +118,10 @@ class ExpressionScreen(ModalScreen[str | None]):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.query_one("#edit-error", Static).update("")
+
+    def on_bounded_input_full(self, event: BoundedInput.Full) -> None:
+        message = tr(FULL.format(n=MAX_TEXT), self.lang)
+        self.query_one("#edit-error", Static).update(Text(message, style="yellow"))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
