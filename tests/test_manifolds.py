@@ -10,7 +10,7 @@ import pytest
 from calcterm.compute.manifolds import (
     EARTH_RADIUS_KM, angle_between, chart_line, chart_line_angle, classical_mds, descent_paths,
     destination, dijkstra, fisher, fisher_ellipse, gaussian_nll, gaussian_nll_grad,
-    graph_distances, great_circle_angle, great_circle_points, knn_graph, largest_component,
+    graph_distances, great_circle_angle, shortest_path, great_circle_points, knn_graph, largest_component,
     lat_lon, natural_gradient, natural_gradient_log_chart, path_angle, pearson, relax_path,
     shoot, short_dlon, shortcut_edges, spearman, spiral, spiral_arc_length, tissot, tissot_axes,
     unit_vector, vertex_latitude,
@@ -243,3 +243,24 @@ def test_spearman_sees_only_order():
 def test_largest_component():
     adj = [{1: 1.0}, {0: 1.0}, {3: 1.0}, {2: 1.0, 4: 1.0}, {3: 1.0}]
     assert largest_component(adj).tolist() == [2, 3, 4]
+
+
+def test_shortest_path_has_the_dijkstra_length():
+    xy = np.random.default_rng(8).random((50, 2))
+    adj = knn_graph(xy, 4)
+    dist = dijkstra(adj, 3)
+    target = int(np.argmax(np.where(np.isfinite(dist), dist, -1)))
+    path = shortest_path(adj, 3, target)
+    assert path[0] == 3 and path[-1] == target
+    assert sum(adj[a][b] for a, b in zip(path, path[1:])) == pytest.approx(dist[target])
+    assert shortest_path([{1: 1.0}, {0: 1.0}, {}], 0, 2) == []
+
+
+def test_natural_paths_agree_across_charts_where_plain_ones_do_not():
+    gaps = {}
+    for lr in (0.04, 0.02):
+        p = descent_paths(-2.0, 0.5, 1.0, 1.0, lr, int(round(2.0 / lr)))   # the same flow time
+        gaps[lr] = (np.max(np.linalg.norm(p["natural"] - p["natural_log"], axis=1)),
+                    np.max(np.linalg.norm(p["gd"] - p["gd_log"], axis=1)))
+    assert gaps[0.02][0] < 0.6 * gaps[0.04][0]            # shrinks with lr: same limiting flow
+    assert gaps[0.02][1] > 0.3 and gaps[0.02][1] > 20 * gaps[0.02][0]

@@ -208,11 +208,13 @@ def descent_paths(mu0: float, sigma0: float, m: float, v: float, lr: float,
                   steps: int) -> dict[str, np.ndarray]:
     """Rows (μ, σ) of three descents on the NLL from the same start.
 
-    gd: plain gradient in (μ, σ); gd_log: plain gradient in (μ, ln σ); natural: −F⁻¹∇,
-    whose σ update at lr = 1 is Heron's σ ← (σ + S/σ)/2 for √S. A path whose step would
+    gd: plain gradient in (μ, σ); gd_log: plain gradient in (μ, ln σ); natural: −F⁻¹∇ in
+    (μ, σ), whose σ update at lr = 1 is Heron's σ ← (σ + S/σ)/2 for √S; natural_log: −F⁻¹∇
+    taken in (μ, ln σ). The two plain paths differ at every lr; the two natural paths differ
+    only by O(lr²) per step (the flow is the same in every chart). A path whose step would
     leave σ > 0 (or overflow) stops there: its later rows are NaN.
     """
-    out = {name: np.full((steps + 1, 2), np.nan) for name in ("gd", "gd_log", "natural")}
+    out = {name: np.full((steps + 1, 2), np.nan) for name in ("gd", "gd_log", "natural", "natural_log")}
     for name in out:
         out[name][0] = mu0, sigma0
     for k in range(steps):
@@ -225,8 +227,11 @@ def descent_paths(mu0: float, sigma0: float, m: float, v: float, lr: float,
                 nxt = path[k] - lr * g
             elif name == "gd_log":
                 nxt = np.array([mu - lr * g[0], s * math.exp(min(-lr * s * g[1], 50.0))])
-            else:
+            elif name == "natural":
                 nxt = path[k] - lr * natural_gradient(mu, s, m, v)
+            else:
+                d_mu, d_rho = natural_gradient_log_chart(mu, s, m, v)
+                nxt = np.array([mu - lr * d_mu, s * math.exp(min(-lr * d_rho, 50.0))])
             if nxt[1] > 0 and np.all(np.isfinite(nxt)):
                 path[k + 1] = nxt
     return out
@@ -278,7 +283,23 @@ def knn_graph(xy: np.ndarray, k: int) -> list[dict[int, float]]:
 
 def dijkstra(adj: list[dict[int, float]], source: int) -> np.ndarray:
     """Shortest path lengths from `source` (∞ where unreachable), with a binary heap."""
+    return _dijkstra(adj, source)[0]
+
+
+def shortest_path(adj: list[dict[int, float]], source: int, target: int) -> list[int]:
+    """The nodes of one shortest path from `source` to `target` ([] if unreachable)."""
+    dist, previous = _dijkstra(adj, source)
+    if not np.isfinite(dist[target]):
+        return []
+    path = [target]
+    while path[-1] != source:
+        path.append(int(previous[path[-1]]))
+    return path[::-1]
+
+
+def _dijkstra(adj: list[dict[int, float]], source: int) -> tuple[np.ndarray, np.ndarray]:
     dist = np.full(len(adj), np.inf)
+    previous = np.full(len(adj), -1)
     dist[source] = 0.0
     heap = [(0.0, source)]
     done = np.zeros(len(adj), bool)
@@ -291,8 +312,9 @@ def dijkstra(adj: list[dict[int, float]], source: int) -> np.ndarray:
             nd = d + w
             if nd < dist[j]:
                 dist[j] = nd
+                previous[j] = i
                 heapq.heappush(heap, (nd, j))
-    return dist
+    return dist, previous
 
 
 def graph_distances(adj: list[dict[int, float]],
