@@ -28,6 +28,8 @@ from calcterm.compute.expr import Expr, ExprError, parse
 
 VARIABLES = ("x", "y", "cx", "cy", "c")
 View = tuple[float, float, float, float]
+_quiet = np.errstate(all="ignore")
+"""Overflow or 0/0 inside these routines becomes inf/nan, which they test for and reject."""
 
 
 def uses(text: str, name: str) -> bool:
@@ -66,20 +68,27 @@ class Problem:
         """The same problem with some constants changed (a moved centre, another level)."""
         return replace(self, consts={**self.consts, **consts})
 
+    def _jets(self, expr: Expr, x: np.ndarray, y: np.ndarray, order: int,
+              directions: tuple[tuple[float, float], ...]) -> tuple[np.ndarray, tuple[int, ...]]:
+        """Taylor coefficients along several directions at once: one pass over stacked copies."""
+        x, y = np.broadcast_arrays(np.asarray(x, float), np.asarray(y, float))
+        n, k = x.size, len(directions)
+        ux = np.repeat([d[0] for d in directions], n)
+        uy = np.repeat([d[1] for d in directions], n)
+        point = dict(self.consts, x=np.tile(x.ravel(), k), y=np.tile(y.ravel(), k))
+        coeffs = expr.taylor(order, {"x": ux, "y": uy}, **point)
+        return coeffs.reshape(order + 1, k, n), x.shape
+
     def derivs(self, expr: Expr, x: np.ndarray, y: np.ndarray) -> Derivs:
-        """Exact value, gradient and Hessian in (x, y) by three second-order Taylor passes."""
-        point = dict(self.consts, x=np.asarray(x, float), y=np.asarray(y, float))
-        a = expr.taylor(2, {"x": 1.0}, **point)
-        b = expr.taylor(2, {"y": 1.0}, **point)
-        s = expr.taylor(2, {"x": 1.0, "y": 1.0}, **point)
+        """Exact value, gradient and Hessian in (x, y): second-order jets along x, y and x + y."""
+        c, shape = self._jets(expr, x, y, 2, ((1.0, 0.0), (0.0, 1.0), (1.0, 1.0)))
+        a, b, s = c[:, 0].reshape(3, *shape), c[:, 1].reshape(3, *shape), c[:, 2].reshape(3, *shape)
         return Derivs(a[0], a[1], b[1], 2.0 * a[2], s[2] - a[2] - b[2], 2.0 * b[2])
 
     def gradients(self, expr: Expr, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
-        """Value and gradient only (two first-order passes)."""
-        point = dict(self.consts, x=np.asarray(x, float), y=np.asarray(y, float))
-        a = expr.taylor(1, {"x": 1.0}, **point)
-        b = expr.taylor(1, {"y": 1.0}, **point)
-        return a[0], a[1], b[1]
+        """Value and gradient only (first-order jets along x and y)."""
+        c, shape = self._jets(expr, x, y, 1, ((1.0, 0.0), (0.0, 1.0)))
+        return c[0, 0].reshape(shape), c[1, 0].reshape(shape), c[1, 1].reshape(shape)
 
     def value(self, expr: Expr, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return expr.evaluate(**dict(self.consts, x=np.asarray(x, float), y=np.asarray(y, float)))
@@ -171,6 +180,7 @@ def _canonical(line: np.ndarray, closed: bool) -> np.ndarray:
     return line if line[0, 0] <= line[-1, 0] else line[::-1]
 
 
+@_quiet
 def trace(problem: Problem, view: View, n: int = 181) -> Curve:
     """The curve g = 0 inside `view`, longest components first, with arc-length parameter."""
     # a grid offset by a small irrational fraction of a cell, so that a line through grid
@@ -183,12 +193,34 @@ def trace(problem: Problem, view: View, n: int = 181) -> Curve:
     lines.sort(key=lambda pc: -np.sum(np.hypot(*np.diff(pc[0], axis=0).T)))
     if not lines:
         return Curve(np.empty((0, 2)), np.empty(0), np.empty(0, int), [])
-    points = np.vstack([p for p, _ in lines])
+    points = project(problem, np.vstack([p for p, _ in lines]), max(dx, dy))
     piece = np.concatenate([np.full(len(p), k) for k, (p, _) in enumerate(lines)])
     step = np.hypot(*np.diff(points, axis=0).T)
     step[piece[1:] != piece[:-1]] = 0.0
     length = np.concatenate([[0.0], np.cumsum(step)])
     return Curve(points, length / max(length[-1], 1e-300), piece, [c for _, c in lines])
+
+
+@_quiet
+def project(problem: Problem, points: np.ndarray, reach: float, steps: int = 3) -> np.ndarray:
+    """Points pulled onto g = 0 by Newton steps along ∇g (q ← q − g∇g/‖∇g‖²).
+
+    A traced vertex lies on the grid's linear interpolant of g, a little off the curve; after
+    this, f evaluated along the trace is f on the constraint. A point is left where it was if
+    ∇g vanishes there or the step would move it more than `reach` (a grid cell).
+    """
+    q = np.array(points, dtype=float)
+    start = q.copy()
+    for _ in range(steps):
+        gv, gx, gy = problem.gradients(problem.g, q[:, 0], q[:, 1])
+        norm = gx * gx + gy * gy
+        ok = np.isfinite(gv) & np.isfinite(norm) & (norm > 1e-20)
+        with np.errstate(all="ignore"):
+            step = np.where(ok[:, None], (gv / np.where(ok, norm, 1.0))[:, None] * np.stack([gx, gy], -1), 0.0)
+        q = q - step
+    moved = np.hypot(*(q - start).T)
+    keep = np.isfinite(moved) & (moved <= reach)
+    return np.where(keep[:, None], q, start)
 
 
 # ------------------------------------------------------------------ critical points
@@ -219,6 +251,7 @@ def multiplier(problem: Problem, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return -(fx * gx + fy * gy) / (gx * gx + gy * gy)
 
 
+@_quiet
 def kkt_newton(problem: Problem, start: np.ndarray, lam0: np.ndarray | None = None,
                iterations: int = 40) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Newton on (∇f + λ∇g, g) = 0 from several starts at once (rows of `start`).
@@ -254,6 +287,7 @@ def kkt_newton(problem: Problem, start: np.ndarray, lam0: np.ndarray | None = No
     return p, lam, ok
 
 
+@_quiet
 def singular_point(problem: Problem, start: np.ndarray, iterations: int = 200) -> np.ndarray | None:
     """A point with g = 0 and ∇g = 0 near `start` (Gauss–Newton on (g, g_x, g_y)), or None."""
     p = np.array(start, dtype=float)
@@ -272,6 +306,7 @@ def singular_point(problem: Problem, start: np.ndarray, iterations: int = 200) -
     return p if np.abs(r).max() <= 1e-9 else None
 
 
+@_quiet
 def _classify(problem: Problem, p: np.ndarray, lam: float) -> str:
     """Second-order test along the constraint: the curvature of 𝓛 in the tangent direction."""
     f = problem.derivs(problem.f, p[:1], p[1:])
@@ -285,6 +320,7 @@ def _classify(problem: Problem, p: np.ndarray, lam: float) -> str:
     return "min" if q > tol else ("max" if q < -tol else "degenerate")
 
 
+@_quiet
 def _brackets(problem: Problem, curve: Curve) -> np.ndarray:
     """Indices of curve points next to a sign change of ∇f × ∇g or a discrete extremum of f."""
     pts = curve.points
@@ -333,6 +369,7 @@ def boundary_points(problem: Problem, curve: Curve, view: View) -> list[Critical
     return _dedupe(found, 1e-7 * size)
 
 
+@_quiet
 def interior_minima(problem: Problem, view: View, n: int = 61) -> list[Critical]:
     """Local minima of f with g < 0 (λ = 0 there): grid minima refined by Newton on ∇f = 0."""
     xs, ys, z = grid(lambda x, y: problem.value(problem.f, x, y), view, n, n)
@@ -375,6 +412,7 @@ class Solution:
     feasible set (an open curve's end, the view's edge): then no minimum was found."""
 
 
+@_quiet
 def solve(problem: Problem, curve: Curve, view: View) -> Solution:
     """All critical points and the optimum (the feasible candidate with the smallest f)."""
     critical = boundary_points(problem, curve, view)
@@ -398,6 +436,7 @@ def solve(problem: Problem, curve: Curve, view: View) -> Solution:
 # ------------------------------------------------------------ at the optimum
 
 
+@_quiet
 def lagrangian_hessian(problem: Problem, x: float, y: float, lam: float) -> np.ndarray:
     """The Hessian of 𝓛(x, y, λ) = f + λg: [[∇²f + λ∇²g, ∇g], [∇gᵀ, 0]].
 
@@ -422,22 +461,24 @@ class KKT:
     complementary: float
     """λ·g(x*), zero when the constraint is active or λ = 0"""
     licq: bool
-    """∇g(x*) ≠ 0 (the constraint qualification that makes λ exist)"""
+    """∇g(x*) ≠ 0 where the constraint is active (the qualification that makes λ exist)"""
     active: bool
 
 
+@_quiet
 def kkt(problem: Problem, c: Critical) -> KKT:
     _, fx, fy = problem.gradients(problem.f, c.x, c.y)
     gv, gx, gy = problem.gradients(problem.g, c.x, c.y)
     norm_g = math.hypot(float(gx), float(gy))
     scale = 1.0 + math.hypot(float(fx), float(fy))
-    licq = norm_g > 1e-7 * scale
+    active = (not problem.inequality) or abs(float(gv)) <= 1e-9 * scale
+    licq = norm_g > 1e-7 * scale or not active  # an inactive constraint needs no qualification
     lam = c.lam
     stat = math.hypot(float(fx + lam * gx), float(fy + lam * gy)) if math.isfinite(lam) else math.nan
-    active = (not problem.inequality) or abs(float(gv)) <= 1e-9 * scale
     return KKT(stat, float(gv), lam, lam * float(gv) if math.isfinite(lam) else math.nan, licq, active)
 
 
+@_quiet
 def optimal_value(problem: Problem, view: View, near: Critical, curve: Curve | None = None) -> float:
     """f* for `problem`, found from the neighbouring solution `near` when it is regular.
 
