@@ -172,7 +172,7 @@ def test_trace_of_the_circle():
     curve = cs.trace(p, (-3, 3, -3, 3))
     r = math.sqrt(2.0)
     assert curve.closed == [True]
-    np.testing.assert_allclose(np.hypot(*curve.points.T), r, atol=2e-3)
+    np.testing.assert_allclose(np.hypot(*curve.points.T), r, atol=1e-14)  # projected onto g = 0
     np.testing.assert_allclose(curve.points[0], [r, 0], atol=2e-2)
     np.testing.assert_allclose(curve.at(0.25), [0, r], atol=2e-2)  # anticlockwise
     np.testing.assert_allclose(curve.at(0.5), [-r, 0], atol=2e-2)
@@ -204,3 +204,20 @@ def test_unbounded_objective_is_reported():
 def test_uses():
     assert cs.uses("(x-cx)^2", "cx") and not cs.uses("(x-cx)^2", "cy")
     assert not cs.uses("x + y - 1", "c") and cs.uses("x + y - c", "c")
+
+
+def test_projection_lands_on_the_curve_and_leaves_far_or_singular_points():
+    p = problem("x", "y^2 - x^3 + 1 - c", c=1.0)
+    pts = np.array([[1.02, 0.98], [0.0, 0.0], [1.0, 5.0]])
+    q = cs.project(p, pts, reach=0.1)
+    g = q[0, 1] ** 2 - q[0, 0] ** 3
+    assert abs(g) < 1e-12 and np.hypot(*(q[0] - pts[0])) < 0.1
+    np.testing.assert_array_equal(q[1], pts[1])  # ∇g = 0 at the cusp: not moved
+    np.testing.assert_array_equal(q[2], pts[2])  # the curve is farther than `reach`
+
+
+def test_licq_is_only_asked_of_an_active_constraint():
+    """Inside the disc the constraint is slack, so ∇g(x*) = 0 at the origin does not matter."""
+    p = problem(*CIRCLE, inequality=True, cx=0.0, cy=0.0, c=1.0)
+    best = solved(p, view_for()).best
+    assert best.kind == "interior-min" and cs.kkt(p, best).licq and not cs.kkt(p, best).active
