@@ -145,12 +145,15 @@ def test_abs_and_relu_follow_the_sign_of_the_leading_term():
 
 
 def test_what_lies_beyond_the_working_order_is_a_bound():
-    # cut at s^8, x^8 is only known to be O(s^8); times x², O(s^10); minus itself, still O(s^10)
-    _, cut = expansion("x^8", 0.0, 1.0, cap_orders=8)
+    # cut at s^8, x^16 is only known to be O(s^8); its square root O(s^4); times x², O(s^6)
+    _, cut = expansion("x^16", 0.0, 1.0, cap_orders=8)
     assert cut.lead() is None and not cut.exact and cut.high == 8
-    _, jet = expansion("x^8*x^2 - x^8*x^2*exp(x)", 0.0, 1.0, cap_orders=8)
-    assert jet.lead() is None and not jet.exact and jet.high == 10
-    # and exact polynomials stay exact: x^12 − x^12 is zero to every order
+    q, jet = expansion("sqrt(x^16)*x^2", 0.0, 1.0, cap_orders=8)
+    assert jet.lead() is None and not jet.exact and jet.high == 6 * q
+    # a wider working order sees the true leading term s^10
+    _, wide = expansion("sqrt(x^16)*x^2", 0.0, 1.0, cap_orders=24)
+    assert wide.low + wide.lead() == 10 * q and wide.at(10 * q) == 1.0
+    # and exact polynomials stay exact: x³·x³ − x⁶ is zero to every order
     _, zero = expansion("x^3*x^3 - x^6", 0.0, 1.0)
     assert zero.exact and zero.lead() is None
 

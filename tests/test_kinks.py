@@ -381,3 +381,10 @@ def test_ray_slopes_are_one_sided_directional_derivatives():
     # away from kinks it is the ordinary directional derivative
     smooth = parse("x*y^2", XY).ray_slope({"x": 0.6, "y": 0.8}, x=2.0, y=1.0)
     assert smooth == pytest.approx(0.6 * 1.0 + 0.8 * 4.0, rel=1e-15)
+
+
+@pytest.mark.parametrize("text", ["abs(x)^1e300", "abs(x)^123.5", "x^(1e300)"])
+def test_huge_powers_stay_in_range(text):
+    # |x|^N for N > 3 vanishes at 0 with its first three derivatives
+    np.testing.assert_array_equal(parse(text).taylor(3, x=0.0), [0.0, 0.0, 0.0, 0.0])
+    assert math.isnan(parse("abs(x)^-1e300").derivative(1, x=0.0))

@@ -67,9 +67,10 @@ ONE = OneSided(0, np.ones(1), True)
 UNKNOWN = OneSided(_FAR, _EMPTY, False)
 
 
-def _unknown_from(high: float) -> OneSided:
-    """Nothing nonzero below `high`, nothing known from there on."""
-    return OneSided(int(high), _EMPTY, False)
+def _unknown_from(high: float, cap: int) -> OneSided:
+    """Nothing nonzero below `high`, nothing known from there on (claimed no further than
+    the working order `cap`, which also keeps absurd powers such as x^1e300 in range)."""
+    return OneSided(int(max(min(high, cap), _FAR)), _EMPTY, False)
 
 
 def _new(low: int, coef: np.ndarray, exact: bool, cap: int) -> Jet:
@@ -127,7 +128,7 @@ def add(a: Jet, b: Jet, cap: int) -> Jet:
     if high < top:
         top = int(high)
     if top <= low:
-        return ZERO if high == math.inf else _unknown_from(high)
+        return ZERO if high == math.inf else _unknown_from(high, cap)
     out = np.zeros(top - low)
     size = np.zeros(top - low)
     for part in (a, b):
@@ -150,7 +151,7 @@ def mul(a: Jet, b: Jet, cap: int) -> Jet:
     vb = b.low + lb if lb is not None else b.high
     high = min(a.high + vb, b.high + va)
     if la is None or lb is None:
-        return _unknown_from(high)
+        return _unknown_from(high, cap)
     product = np.convolve(a.coef[la:], b.coef[lb:])
     low = int(va + vb)
     if high < math.inf:
@@ -168,7 +169,7 @@ def power(a: Jet, r: Fraction | None, cap: int) -> Jet:
         if a.exact:
             return ZERO if r > 0 else (ONE if r == 0 else None)
         if r > 0:  # |a| ≤ C·u^high, so |a^r| ≤ C^r·u^(high·r)
-            return _unknown_from(math.floor(a.high * r))
+            return _unknown_from(math.floor(a.high * r), cap)
         return ONE if r == 0 else UNKNOWN
     lead, v = float(a.coef[la]), a.low + la
     if lead < 0 and r.denominator % 2 == 0:
@@ -183,12 +184,12 @@ def power(a: Jet, r: Fraction | None, cap: int) -> Jet:
                 base = mul(base, base, cap)
         return result
     shift = v * r
-    if shift.denominator != 1:
+    if shift.denominator != 1 or not _FAR < shift < -_FAR:
         return UNKNOWN
     low = int(shift)
     high = min(low + (a.high - v), cap)
     if high <= low:
-        return _unknown_from(high)
+        return _unknown_from(high, cap)
     w = np.zeros(int(high) - low)
     tail = a.coef[la : la + len(w)] / lead
     w[: len(tail)] = tail
