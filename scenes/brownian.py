@@ -23,6 +23,8 @@ from calcterm.scene import Job, Scene
 from calcterm.text import T as Tx  # the scene already uses T for the time horizon
 from calcterm.text import fmt
 
+NARROW = 64
+"""Below this many columns the paths view drops its histogram."""
 GRID = 480
 """Grid times kept per path: a 240-column panel needs no more."""
 DRAWN = 20
@@ -279,7 +281,7 @@ class Brownian(Scene):
     def draw_paths(self, width: int) -> Figure:
         ens, T, dt = self.ens, self["T"], self.dt
         weights = (3, 1) if width >= 100 else (2, 1)
-        side_width = width * weights[1] // sum(weights)
+        side_width = 0 if width < NARROW else width * weights[1] // sum(weights)
         count = sample_count(width - side_width)
         end = int(self.grid[self.reveal])
         lim = SPAN * math.sqrt(T)
@@ -301,6 +303,8 @@ class Brownian(Scene):
                      ylim=(0.0, HISTTOP))
         side.add(Bars(0.5 * (edges[:-1] + edges[1:]), density, "", "blue", 0.9),
                  Line(x, normal_pdf(x, 1.0), "", "red"))
+        if not side_width:  # too narrow for the histogram beside the paths
+            return Figure([main])
         return Figure([main, side], rows=1, cols=2, weights=weights)
 
     def draw_variation(self, width: int) -> Figure:

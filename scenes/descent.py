@@ -60,7 +60,7 @@ class Descent(Scene):
     order = 40
     pace = 2
     heaviest = {"optimizer": "race"}
-    min_plot = (34, 14)
+    min_plot = (34, 10)
     params = (
         Choice("surface", "quadratic", T("the landscape; choosing one loads its suggested start "
                                          "and η (custom uses f)",

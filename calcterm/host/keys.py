@@ -21,6 +21,8 @@ class Key:
     help: T
     """The help table's sentence."""
     in_footer: bool = True
+    key_display: str | None = None
+    """What the footer shows for the key, when not the key itself."""
 
 
 SCENE_KEYS: tuple[Key, ...] = (
@@ -28,9 +30,9 @@ SCENE_KEYS: tuple[Key, ...] = (
     Key("space", "play", "space", T("Play", "播放"), T("play / pause the animation", "播放 / 暂停动画")),
     Key("n", "step", "n", T("Step", "前进"), T("one step forward", "前进一步")),
     Key("b", "back", "b", T("Back", "后退"), T("one step back", "后退一步")),
-    Key("plus,equals_sign", "speed(1)", "+", T("Faster", "加速"),
-        T("faster (0.25× … 4×)", "加快速度（0.25× … 4×）")),
-    Key("minus", "speed(-1)", "-", T("Slower", "减速"), T("slower", "减慢速度")),
+    Key("plus,equals_sign", "speed(1)", "+", T("Speed", "速度"),
+        T("faster (0.25× … 4×)", "加快速度（0.25× … 4×）"), key_display="+/-"),
+    Key("minus", "speed(-1)", "-", T("Slower", "减速"), T("slower", "减慢速度"), in_footer=False),
     Key("up", "select(-1)", "↑/↓, tab", T("Param", "参数"),
         T("choose a parameter (or click it)", "选择参数（或用鼠标点击）"), in_footer=False),
     Key("down,tab", "select(1)", "", T("Param", "参数"), T("", ""), in_footer=False),
@@ -48,6 +50,9 @@ SCENE_KEYS: tuple[Key, ...] = (
         T("restart the animation, keeping the settings", "重新开始动画，保留设置"), in_footer=False),
     Key("d", "defaults", "d", T("Defaults", "默认"),
         T("restore the scene's default settings", "恢复默认设置"), in_footer=False),
+    Key("v", "side", "v", T("Panel", "面板"),
+        T("narrow screens: show parameters, readout or explanation beside the plot",
+          "窄屏：在图旁显示参数、读数或说明"), in_footer=False),
     Key("j", "scroll_text(1)", "j/k", T("Text", "文字"),
         T("scroll the explanation down / up", "向下 / 向上滚动说明"), in_footer=False),
     Key("k", "scroll_text(-1)", "", T("Text", "文字"), T("", ""), in_footer=False),
@@ -62,7 +67,8 @@ SCENE_KEYS: tuple[Key, ...] = (
 
 
 def bindings(lang: str = "en") -> list[Binding]:
-    return [Binding(k.keys, k.action, k.footer.get(lang), show=k.in_footer) for k in SCENE_KEYS]
+    return [Binding(k.keys, k.action, k.footer.get(lang), show=k.in_footer,
+                    key_display=k.key_display) for k in SCENE_KEYS]
 
 
 def help_rows(lang: str) -> list[tuple[str, str]]:

@@ -27,20 +27,26 @@ from calcterm.host.plot_view import PlotView
 from calcterm.scene import Cancelled, Job, Scene, scene_notes
 from calcterm.text import section_text, tr
 
+SIDES = ("params", "readout", "explanation")
+"""What the side panel shows on a narrow screen, one at a time (the `v` key switches)."""
 FPS = 30
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)
 MAX_STEPS_PER_FRAME = 8
 MIN_SCREEN = (60, 20)
+TINY_WIDTH = 76
 
 
 class SceneScreen(Screen[None]):
     BINDINGS = bindings("en")
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    """Wide: the side panel shows everything. Narrow: one part of it at a time (`v`); below
+    TINY_WIDTH that part sits under the plot, so the plot keeps the full width."""
 
     playing: reactive[bool] = reactive(False)
     selected: reactive[int] = reactive(0)
     speed: reactive[int] = reactive(SPEEDS.index(1.0))
+    side: reactive[str] = reactive("params")
 
     def __init__(self, scene: Scene) -> None:
         super().__init__()
@@ -54,15 +60,17 @@ class SceneScreen(Screen[None]):
             yield PlotView(self.scene, id="plot")
             with Vertical(id="side"):
                 yield Static(id="status")
+                yield Static(id="side-tabs")
                 yield ProgressBar(total=1.0, show_eta=False, id="work")
                 yield ParamsPanel(self.scene.params, id="params")
                 yield Static(id="readout")
                 with VerticalScroll(id="explanation-box", can_focus=False):
                     yield Static(id="explanation")
         yield Static(id="enlarge")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.set_class(True, f"-side-{self.side}")
         self.timer = self.set_interval(1 / FPS, self.tick, pause=True)
         self.relabel_keys()
         self.update_all()
@@ -79,6 +87,7 @@ class SceneScreen(Screen[None]):
         width, height = self.app.size
         small = width < MIN_SCREEN[0] or height < MIN_SCREEN[1]
         self.set_class(small, "-too-small")
+        self.set_class(width < TINY_WIDTH, "-tiny")
         if small:
             self.query_one("#enlarge", Static).update(Text(
                 t(self.lang, "enlarge", w=MIN_SCREEN[0], h=MIN_SCREEN[1], cw=width, ch=height),
@@ -89,17 +98,37 @@ class SceneScreen(Screen[None]):
         self.query_one(PlotView).refresh()
 
     def update_all(self) -> None:
+        self.show_side_tabs()
         self.show_params()
         self.update_live()
         self.query_one("#explanation", Static).update(
             Text(t(self.lang, "explanation") + "\n", style="bold")
             + Text(self.scene.explain().get(self.lang)))
 
+    def show_side_tabs(self) -> None:
+        names = {"params": t(self.lang, "tab_params"), "readout": t(self.lang, "tab_readout"),
+                 "explanation": t(self.lang, "tab_text")}
+        tabs = Text()
+        for key in SIDES:
+            tabs.append(f" {names[key]} ", style="reverse bold" if key == self.side else "dim")
+        tabs.append("  v", style="bold cyan")
+        self.query_one("#side-tabs", Static).update(tabs)
+
+    def watch_side(self, old: str, new: str) -> None:
+        self.set_class(False, f"-side-{old}")
+        self.set_class(True, f"-side-{new}")
+        if self.is_mounted:
+            self.show_side_tabs()
+
+    def action_side(self) -> None:
+        self.side = SIDES[(SIDES.index(self.side) + 1) % len(SIDES)]
+
     def show_params(self) -> None:
         relevant = {p.name: self.scene.matters(p.name) for p in self.scene.params}
         self.query_one(ParamsPanel).show(self.scene.values, self.selected, self.lang, relevant)
 
     def status_line(self) -> Text:
+        """Title, article place, and the clock: playing / paused / finished, speed, step."""
         if self.scene.done:
             state, style = t(self.lang, "finished"), "bold cyan"
         elif self.playing:
