@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sys
 from typing import Any
 
@@ -218,8 +219,6 @@ class ClassroomServer(Server):
 
     def serve(self, debug: bool = False) -> None:
         """Run until SIGINT/SIGTERM; then end every session's process group before returning."""
-        import signal
-
         self.initialize_logging()
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)

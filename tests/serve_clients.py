@@ -146,6 +146,7 @@ class Client:
         self.ws: aiohttp.ClientWebSocketResponse | None = None
         self.received = 0
         self.render = True
+        self.texts: list[str] = []  # JSON text messages from the server (pong, downloads)
 
     async def connect(self, origin: str | None = None, query: str | None = None) -> None:
         origin = origin if origin is not None else f"http://{LOOPBACK}:{self.port}"
@@ -170,6 +171,8 @@ class Client:
                 self.received += len(message.data)
                 if self.render:
                     self.stream.feed(message.data)
+            elif message.type == aiohttp.WSMsgType.TEXT:
+                self.texts.append(message.data)
             elif message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED,
                                   aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.ERROR):
                 return message

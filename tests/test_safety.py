@@ -238,3 +238,32 @@ async def test_the_formula_editor_holds_at_most_the_expression_limit() -> None:
         await pilot.press("enter")
         assert not isinstance(app.screen, ExpressionScreen)
         assert app.screen.scene.values["f"] == "sin(x)"
+
+
+async def test_s_saves_atomically_and_a_failed_save_is_a_notification(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from calcterm.host.app import CalcTermApp
+    from calcterm.registry import get
+
+    monkeypatch.chdir(tmp_path)
+    app = CalcTermApp(scene=get("tangent")())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("s")
+        await pilot.pause()
+        (saved,) = tmp_path.glob("calcterm-tangent-*.svg")
+        assert saved.read_text(encoding="utf-8").startswith("<svg")
+        assert leftovers(tmp_path) == []
+        gone = tmp_path / "gone"  # a folder that disappears under the user: nothing can be saved
+        gone.mkdir()
+        monkeypatch.chdir(gone)
+        gone.rmdir()
+        await pilot.press("s")
+        await pilot.pause()
+        messages = [str(notification.message) for notification in app._notifications]
+        assert any("Could not save" in message for message in messages), messages
+        assert app.is_running
+        step = app.screen.scene.t
+        await pilot.press("n")  # the app goes on
+        assert app.screen.scene.t == step + 1
+        await pilot.press("q")
+    assert app.return_code == 0

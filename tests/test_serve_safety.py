@@ -370,3 +370,35 @@ def test_classroom_load_script() -> None:
     assert result["sessions_started"] == sessions
     assert 20 < result["rss_mb_per_session"]["mean"] < 400  # a calcterm process, not a stub
     assert result["first_screen_s"]["max"] < 90
+
+
+async def test_s_in_a_browser_offers_a_download_and_writes_nothing_on_the_server(
+        server: ServeProcess) -> None:
+    workdir = server.log_path.parent
+    files_before = set(workdir.iterdir())
+    async with aiohttp.ClientSession() as http:
+        client = await start_session(http, server)
+        await client.send("stdin", "\r")
+        assert await client.wait_for(SCENE, 20), client.text()
+        await client.send("stdin", "s")
+        deadline = time.monotonic() + 10
+        offers: list[str] = []
+        while not offers and time.monotonic() < deadline:
+            assert await client.pump(0.2) is None
+            offers = [json.loads(text)[1] for text in client.texts
+                      if json.loads(text)[0] == "deliver_file_start"]
+        assert len(offers) == 1, client.texts
+        async with http.get(f"{server.origin}/download/{offers[0]}") as download:
+            assert download.status == 200
+            assert "calcterm-tangent-" in download.headers["Content-Disposition"]
+            assert (await download.text()).lstrip().startswith("<svg")
+        await client.close()
+    assert set(workdir.iterdir()) == files_before
+
+
+def test_serve_help_states_the_default_cap() -> None:
+    from conftest import run_cli
+
+    done = run_cli("serve", "--help")
+    assert done.returncode == 0
+    assert f"default {policy.DEFAULT_MAX_SESSIONS}" in " ".join(done.stdout.split())

@@ -364,11 +364,28 @@ class SceneScreen(Screen[None]):
                              apply)
 
     def action_screenshot(self) -> None:
+        """Save the screen as SVG. In a browser (calcterm serve) it is offered as a download, so
+        nothing is written on the server; in a terminal it goes to the current folder through a
+        temporary file renamed into place, and a failed write is a notification, not a crash."""
+        import io
         import time
         from pathlib import Path
 
-        path = Path.cwd() / f"calcterm-{self.scene.id}-{time.strftime('%Y%m%d-%H%M%S')}.svg"
-        self.app.save_screenshot(filename=path.name, path=str(path.parent))
+        from calcterm.files import write_atomic
+        from calcterm.text import T
+
+        name = f"calcterm-{self.scene.id}-{time.strftime('%Y%m%d-%H%M%S')}.svg"
+        svg = self.app.export_screenshot(title=f"calcterm {self.scene.id}")
+        if self.app.is_web:
+            self.app.deliver_text(io.StringIO(svg), save_filename=name, mime_type="image/svg+xml")
+            return
+        try:
+            path = write_atomic(Path.cwd() / name, svg)
+        except OSError as error:
+            failed = T("Could not save the screenshot", "无法保存截图")
+            self.notify(f"{tr(failed, self.lang)} {name}: {error.strerror or error}",
+                        severity="error")
+            return
         self.notify(f"{t(self.lang, 'saved')} {path}")
 
     def action_language(self) -> None:
