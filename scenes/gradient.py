@@ -30,7 +30,9 @@ SLICE = 1.5
 """g(t) = f(p + t·u) is drawn for |t| ≤ SLICE."""
 TALL = 28
 WIDE = 100
-"""Below TALL rows the four panels do not fit in two rows: three side by side when WIDE, else two."""
+NARROW = 70
+"""Below TALL rows the four panels do not fit in two rows: three side by side when WIDE, two
+side by side, or two stacked when NARROW."""
 COUNTEREXAMPLE = "x^2*y/(x^2+y^2)"
 AT_ORIGIN = {COUNTEREXAMPLE, "sqrt(x^2+y^2)"}
 """Presets whose story is at the origin: choosing them moves p there."""
@@ -81,7 +83,8 @@ class Gradient(Scene):
     explanation = T(
         "The slope of f at p in the direction of a unit vector u = (cos θ, sin θ) is "
         "D_u f = lim_{t→0} (f(p + tu) − f(p))/t: the slope at t = 0 of the slice "
-        "g(t) = f(p + tu) drawn at the lower left. As u turns, watch the lower right panel. When f "
+        "g(t) = f(p + tu) (drawn in its own panel when the window is large enough). As u turns, "
+        "watch the panel of D_u f against θ. When f "
         "is differentiable at p, D_u f = ∇f·u = ‖∇f‖ cos(θ − θ_∇): a cosine that peaks at the "
         "gradient's direction (steepest ascent, slope ‖∇f‖), is zero along the level set "
         "(θ_∇ ± 90°, the dashed tangent on the map) and most negative opposite the gradient. "
@@ -97,7 +100,7 @@ class Gradient(Scene):
         "f is differentiable. The cone has slope 1 in every direction at its tip and no gradient "
         "at all. The readout's uᵀHu is the curvature of the slice, g″(0).",
         "f 在 p 点沿单位向量 u = (cos θ, sin θ) 方向的斜率是 D_u f = lim_{t→0} (f(p + tu) − f(p))/t，"
-        "即左下图切片 g(t) = f(p + tu) 在 t = 0 处的斜率。让 u 旋转，观察右下图。若 f 在 p 点可微，"
+        "即切片 g(t) = f(p + tu) 在 t = 0 处的斜率（窗口够大时切片有单独的图）。让 u 旋转，观察 D_u f 随 θ 变化的图。若 f 在 p 点可微，"
         "则 D_u f = ∇f·u = ‖∇f‖ cos(θ − θ_∇)：这条余弦曲线在梯度方向取最大值（最速上升，斜率 ‖∇f‖），"
         "沿等高线方向（θ_∇ ± 90°，地图上的虚线切线）为零，与梯度相反时最负。"
         "可微不只是偏导数存在：在 p 附近曲面必须像一个平面，所以放大图中等高线会变成直的、"
@@ -172,6 +175,9 @@ class Gradient(Scene):
             w = width // 3
             return Figure([self._map_panel(w, height, True), self._slice_panel(w),
                            self._cosine_panel(w)], rows=1, cols=3)
+        if width < NARROW:
+            return Figure([self._map_panel(width, height // 2, True), self._cosine_panel(width)],
+                          rows=2, cols=1)
         w = width // 2
         return Figure([self._map_panel(w, height, True), self._cosine_panel(w)], rows=1, cols=2)
 
@@ -297,9 +303,10 @@ class Gradient(Scene):
         if math.isfinite(angle):
             between = abs(_wrap(self.theta - angle))
             out[T("angle(u, ∇f)", "u 与 ∇f 的夹角")] = fmt(between, ".1f") + "°"
-            out[T("steepest", "最速上升")] = T("{n} at {a}°; level set at {a}° ± 90°",
-                                            "{n}，方向 {a}°；等高线方向 {a}° ± 90°").format(
+            out[T("steepest ascent", "最速上升")] = T("{n} at {a}°", "{n}，方向 {a}°").format(
                 n=fmt(float(np.hypot(gx, gy)), ".4g"), a=fmt(angle, ".1f"))
+            out[T("level set along", "等高线方向")] = "{a}°, {b}°".format(
+                a=fmt(_wrap(angle - 90.0), ".1f"), b=fmt(_wrap(angle + 90.0), ".1f"))
         out["uᵀHu"] = fmt(self.curvature(), ".6g")
         return out
 

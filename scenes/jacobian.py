@@ -33,6 +33,8 @@ TURN = 10.0
 """Degrees the tangent vector turns per step in the compose view."""
 HIST_TOP = 4.5
 WIDE = 100
+NARROW = 70
+"""Below this many columns two panels are stacked instead of set side by side."""
 CLOUD = 4000
 """At most this many samples are drawn as dots: more only saturate the braille grid."""
 
@@ -308,9 +310,11 @@ class Jacobian(Scene):
             rv = _fit(allx, ally, w, height, margin=0.02)
             right.xlim, right.ylim = rv[:2], rv[2:]
             return Figure([left, right, ratio], rows=1, cols=3)
-        rv = _fit(allx, ally, width // 2, height, margin=0.02)
+        stacked = width < NARROW
+        rv = _fit(allx, ally, width if stacked else width // 2, height // 2 if stacked else height,
+                  margin=0.02)
         right.xlim, right.ylim = rv[:2], rv[2:]
-        return Figure([right, ratio], rows=1, cols=2)
+        return Figure([right, ratio], rows=2 if stacked else 1, cols=1 if stacked else 2)
 
     def _ratio_panel(self) -> Panel:
         panel = Panel(title=T("area(image)/h² → |det J|", "像的面积/h² → |det J|"), xlabel="h",

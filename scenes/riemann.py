@@ -22,6 +22,8 @@ SWEEP = 60
 """Cursor steps from a to b in the accumulate view."""
 FINE = 4
 """Points of the drawn F per cursor step."""
+NARROW = 70
+"""Below this many columns the panels are stacked instead of set side by side."""
 HEAVY_N = 1024
 """From this many slices on, a step's sums are computed off the UI thread."""
 TAGS_SHOWN = 48
@@ -220,9 +222,10 @@ class Riemann(Scene):
     def draw(self, width: int, height: int) -> Figure:
         if self["view"] == "accumulate":
             return Figure(self._sweep_panels(width), rows=2, cols=1)
-        main_w = round(width * 0.62)
         side = self._ftc_panel() if self["view"] == "ftc" else self._error_panel()
-        return Figure([self._sum_panel(main_w), side], rows=1, cols=2, weights=(0.62, 0.38))
+        if width < NARROW:  # side by side the error panel would be a sliver: stack them
+            return Figure([self._sum_panel(width), side], rows=2, cols=1)
+        return Figure([self._sum_panel(round(width * 0.62)), side], rows=1, cols=2, weights=(0.62, 0.38))
 
     def _approximant(self, x: np.ndarray) -> np.ndarray:
         """The rule's piecewise picture of g: steps, chords or parabolas (nan outside [a, b])."""

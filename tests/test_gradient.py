@@ -94,7 +94,8 @@ def test_readout_reports_the_steepest_direction_and_the_angle_to_u():
     readout = readout_in(scene)
     angle = math.degrees(math.atan2(6, 2))
     assert readout["angle(u, ∇f)"] == f"{angle - 30:.1f}°"
-    assert readout["steepest"].startswith(f"{math.sqrt(40):.4g} at {angle:.1f}°")
+    assert readout["steepest ascent"] == f"{math.sqrt(40):.4g} at {angle:.1f}°"
+    assert readout["level set along"] == f"{angle - 90:.1f}°, {angle + 90:.1f}°"
 
 
 def test_one_full_turn_is_the_story():
@@ -108,6 +109,16 @@ def test_one_full_turn_is_the_story():
 
 
 # ---------------------------------------------------------------- the TUI
+
+
+def test_snapshot_80x24(snap_compare):
+    """The bowl with u turned by 15°, in a small terminal."""
+    from calcterm.host.app import CalcTermApp
+
+    scene = get("gradient")(seed=0)
+    for _ in range(3):
+        scene.step()
+    assert snap_compare(CalcTermApp(scene=scene), terminal_size=(80, 24))
 
 
 async def test_theta_key_turns_u_and_only_u():

@@ -150,6 +150,16 @@ def test_readouts_are_bilingual():
 # ---------------------------------------------------------------- the TUI
 
 
+def test_snapshot_80x24(snap_compare):
+    """The polar cell after three halvings of h, in a small terminal."""
+    from calcterm.host.app import CalcTermApp
+
+    scene = get("jacobian")(seed=0)
+    for _ in range(3):
+        scene.step()
+    assert snap_compare(CalcTermApp(scene=scene), terminal_size=(80, 24))
+
+
 async def test_view_key_switches_to_the_integral_and_only_the_view_changes():
     from calcterm.host.app import CalcTermApp
     from pilot import plot_text, readout, select

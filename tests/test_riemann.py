@@ -171,6 +171,16 @@ def test_rule_and_n_do_not_matter_while_sweeping():
 # ---------------------------------------------------------------- the TUI
 
 
+def test_snapshot_80x24(snap_compare):
+    """The default left sum after three doublings, in a small terminal."""
+    from calcterm.host.app import CalcTermApp
+
+    scene = get("riemann")(seed=0)
+    for _ in range(3):
+        scene.step()
+    assert snap_compare(CalcTermApp(scene=scene), terminal_size=(80, 24))
+
+
 async def test_rule_key_changes_only_the_rule_and_the_picture():
     from calcterm.host.app import CalcTermApp
     from pilot import plot_text, readout, select
