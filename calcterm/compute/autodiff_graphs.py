@@ -78,11 +78,10 @@ def mlp(x: float, y: float, seed: int) -> Setup:
     nodes = (
         Node("input", name="W₁"), Node("input", name="b₁"), Node("input", name="W₂"),
         Node("input", name="b₂"), Node("const", payload=np.array([x, y]), name="x"),
-        Node("matvec", (0, 4), W1.shape, "W₁x"), Node("add", (5, 1), None, "z₁"),
-        Node("tanh", (6,), None, "h"), Node("matvec", (2, 7), W2.shape, "W₂h"),
-        Node("add", (8, 3), None, "ŷ"), Node("halfsq", (9,), np.array(MLP_TARGET), "L"),
+        Node("affine", (0, 4, 1), W1.shape, "z₁"), Node("tanh", (5,), None, "h"),
+        Node("affine", (2, 6, 3), W2.shape, "ŷ"), Node("halfsq", (7,), np.array(MLP_TARGET), "L"),
     )  # fmt: skip
-    return Setup(Graph(nodes, (0, 1, 2, 3), (10,)), _inputs(W1, b1, W2, b2))
+    return Setup(Graph(nodes, (0, 1, 2, 3), (8,)), _inputs(W1, b1, W2, b2))
 
 
 def batchnorm(x: float, y: float, eps: float) -> Setup:
@@ -90,10 +89,10 @@ def batchnorm(x: float, y: float, eps: float) -> Setup:
     nodes = (
         Node("input", name="x"), Node("input", name="γ"), Node("input", name="β"),
         Node("mean", (0,), None, "μ"), Node("var", (0, 3), None, "σ²"),
-        Node("normalize", (0, 3, 4), float(eps), "x̂"), Node("mul", (5, 1), None, "γx̂"),
-        Node("add", (6, 2), None, "y"), Node("halfsq", (7,), np.array(BN_TARGET), "L"),
+        Node("normalize", (0, 3, 4), float(eps), "x̂"), Node("scale_shift", (5, 1, 2), None, "y"),
+        Node("halfsq", (6,), np.array(BN_TARGET), "L"),
     )  # fmt: skip
-    return Setup(Graph(nodes, (0, 1, 2), (8,)), _inputs((x, y, *BN_TAIL), BN_GAMMA, BN_BETA))
+    return Setup(Graph(nodes, (0, 1, 2), (7,)), _inputs((x, y, *BN_TAIL), BN_GAMMA, BN_BETA))
 
 
 def wide(n: int, m: int, seed: int) -> Setup:
@@ -104,7 +103,7 @@ def wide(n: int, m: int, seed: int) -> Setup:
     x = rng.standard_normal(n)
     nodes = (
         Node("input", name="x"), Node("const", payload=W1.ravel(), name="W₁"),
-        Node("matvec", (1, 0), W1.shape, "W₁x"), Node("tanh", (2,), None, "h"),
+        Node("matvec", (1, 0), W1.shape, "u"), Node("tanh", (2,), None, "h"),
         Node("const", payload=W2.ravel(), name="W₂"), Node("matvec", (4, 3), W2.shape, "y"),
     )  # fmt: skip
     return Setup(Graph(nodes, (0,), (5,)), _inputs(x))

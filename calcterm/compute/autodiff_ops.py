@@ -67,7 +67,10 @@ RULES: dict[str, tuple[str, ...]] = {
     "sqrt": ("1/(2{y})",), "abs": ("sign {a}",), "tanh": ("1−{y}²",), "sigmoid": ("{y}(1−{y})",),
     "relu": ("[{a}>0]",), "softplus": ("σ({a})",), "cosh": ("sinh {a}",), "sinh": ("cosh {a}",),
     "atan": ("1/(1+{a}²)",), "flat": ("2{y}/{a}³",), "powi": ("{n}·{a}^{m}",),
-    "powr": ("{n}·{a}^{m}",), "matvec": ("I⊗{b}ᵀ", "{a}"), "sum": ("1ᵀ",),
+    "powr": ("{n}·{a}^{m}",), "matvec": ("I⊗{b}ᵀ", "{a}"), "affine": ("I⊗{b}ᵀ", "{a}", "I"),
+    "scale_shift": ("{b}·I", "{a}", "1"), "sum": ("1ᵀ",), "mean": ("1ᵀ/m",),
+    "var": ("2({a}−{b})ᵀ/m", "0"), "normalize": ("I/σ̂", "−1/σ̂", "−({a}−{b})/(2σ̂³)"),
+    "halfsq": ("({a}−t)ᵀ",),
 }  # fmt: skip
 """The local partial of each operation with respect to each argument, as a formula in the
 argument names {a}, {b}, the node's own name {y} and a power's exponent {n} (and {m} = n−1)."""
@@ -141,12 +144,31 @@ def _normalize_partial(k: int, args: Sequence[Vector], out: Vector, eps: float) 
     return (-0.5 * (x - mu) / (s * s * s)).reshape(-1, 1)
 
 
+def _affine(args: Sequence[Vector], shape: tuple[int, int]) -> Vector:
+    return args[0].reshape(shape) @ args[1] + args[2]
+
+
+def _affine_partial(k: int, args: Sequence[Vector], out: Vector, shape: tuple[int, int]):
+    if k == 2:
+        return np.eye(shape[0])
+    return _matvec_partial(k, args, out, shape)
+
+
+def _scale_shift_partial(k: int, args: Sequence[Vector], out: Vector, payload: Any):
+    x, gamma = args[0], args[1]
+    if k == 0:
+        return np.eye(x.size) * gamma[0]
+    return (x if k == 1 else np.ones_like(x)).reshape(-1, 1)
+
+
 def _half_square_partial(k: int, args: Sequence[Vector], out: Vector, target: Vector):
     return (args[0] - target)[None, :]
 
 
 TENSOR_OPS: dict[str, tuple[Callable, Callable]] = {
     "matvec": (_matvec, _matvec_partial),
+    "affine": (_affine, _affine_partial),
+    "scale_shift": (lambda args, p: args[1][0] * args[0] + args[2][0], _scale_shift_partial),
     "sum": (lambda args, p: np.array([args[0].sum()]),
             lambda k, args, out, p: np.ones((1, args[0].size))),
     "mean": (lambda args, p: np.array([args[0].mean()]),
@@ -157,5 +179,5 @@ TENSOR_OPS: dict[str, tuple[Callable, Callable]] = {
     "normalize": (_normalize, _normalize_partial),
     "halfsq": (lambda args, t: np.array([0.5 * np.sum((args[0] - t) ** 2)]), _half_square_partial),
 }
-"""Vector operations: W·x (payload W's shape), Σ, mean, variance about a given mean,
-(x − μ)/√(σ² + ε) (payload ε), and ½‖y − t‖² (payload t)."""
+"""Vector operations: W·x and W·x + b (payload W's shape), γ·x + β for scalars γ, β, Σ,
+mean, variance about a given mean, (x − μ)/√(σ² + ε) (payload ε), ½‖y − t‖² (payload t)."""
