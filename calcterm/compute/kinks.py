@@ -161,8 +161,9 @@ def differentiable(
                 found, short = _regular(expand(nodes, q, point, steps, cap), 1, q)
                 if not short:
                     break
-            predicted = float(np.dot(gradient, steps))
-            scale = abs(predicted) + float(np.abs(gradient * steps).sum())
+            with np.errstate(all="ignore"):
+                predicted = float(np.dot(gradient, steps))
+                scale = abs(predicted) + float(np.abs(gradient * steps).sum())
             if len(found) < 2 or not _is_value(found[0], f0):
                 return False
             if not abs(found[1] - predicted) <= _AGREE * scale + 1e-14:

@@ -193,8 +193,7 @@ def power(a: Jet, r: Fraction | None, cap: int) -> Jet:
     w = np.zeros(int(high) - low)
     tail = a.coef[la : la + len(w)] / lead
     w[: len(tail)] = tail
-    with np.errstate(all="ignore"):
-        scale = root(np.float64(lead), float(r))
+    scale = root(np.float64(lead), float(r))
     return _new(low, scale * jets.power_real(w[:, None], float(r))[:, 0], False, cap)
 
 
@@ -246,10 +245,9 @@ def analytic(op: str, a: Jet, cap: int) -> Jet:
         return None
     if op == "flat" and s[0] == 0:
         return ZERO
-    with np.errstate(all="ignore"):
-        if a.exact and not np.any(s[1:]):
-            return constant(float(jets.unary(op, s[:1, None])[0, 0]))
-        return _new(0, jets.unary(op, s[:, None])[:, 0], False, cap)
+    if a.exact and not np.any(s[1:]):
+        return constant(float(jets.unary(op, s[:1, None])[0, 0]))
+    return _new(0, jets.unary(op, s[:, None])[:, 0], False, cap)
 
 
 def _variable_power(a: Jet, b: Jet, cap: int) -> Jet:
@@ -268,7 +266,19 @@ def _variable_power(a: Jet, b: Jet, cap: int) -> Jet:
 def expand(
     nodes: Sequence[Node], q: int, point: Sequence[float], direction: Sequence[float], cap: int
 ) -> Jet:
-    """The expansion of the formula along s ↦ point + s·direction, s > 0, below u^cap."""
+    """The expansion of the formula along s ↦ point + s·direction, s > 0, below u^cap.
+
+    Overflow and underflow are part of the answer (a coefficient that overflows makes the
+    side unrepresentable), so numpy's floating-point errors are silenced here, whatever the
+    caller's np.seterr says.
+    """
+    with np.errstate(all="ignore"):
+        return _expand(nodes, q, point, direction, cap)
+
+
+def _expand(
+    nodes: Sequence[Node], q: int, point: Sequence[float], direction: Sequence[float], cap: int
+) -> Jet:
     values: list[Jet] = []
     for node in nodes:
         op, args = node.op, [values[i] for i in node.args]
