@@ -398,9 +398,8 @@ class Lagrange(Scene):
                            "约束是松的：x* 在内部，λ* = 0"))
         passed = self.passed()
         if passed is not None and passed.kind == "max":
-            notes.append(T("P just passed a point where ∇f ∥ ∇g too, but it is the maximum: "
-                           "the rule is necessary, not sufficient", "P 刚经过的点处 ∇f ∥ ∇g 同样成立，"
-                           "但那是最大点：该法则是必要而非充分条件"))
+            notes.append(T("∇f ∥ ∇g again, but at the maximum: the rule is necessary, not sufficient",
+                           "∇f ∥ ∇g 再次成立，但那是最大点：该法则必要而非充分"))
         elif passed is not None:
             notes.append(T("∇f × ∇g just changed sign: P passed a critical point, where ∇f = −λ∇g",
                            "∇f × ∇g 刚刚变号：P 经过了一个临界点，那里 ∇f = −λ∇g"))

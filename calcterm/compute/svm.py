@@ -53,6 +53,11 @@ def blobs(n: int, sep: float, spread: float, seed: int) -> tuple[np.ndarray, np.
     return x, y
 
 
+def _turn(o: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
+    """The z-component of (a − o) × (b − o): > 0 for a left turn."""
+    return float((a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]))
+
+
 def _hull(points: np.ndarray) -> np.ndarray:
     """Vertices of the convex hull (Andrew's monotone chain), duplicates removed."""
     pts = np.unique(points, axis=0)
@@ -62,7 +67,7 @@ def _hull(points: np.ndarray) -> np.ndarray:
     def half(seq: np.ndarray) -> list[np.ndarray]:
         out: list[np.ndarray] = []
         for p in seq:
-            while len(out) >= 2 and np.cross(out[-1] - out[-2], p - out[-2]) <= 0:
+            while len(out) >= 2 and _turn(out[-2], out[-1], p) <= 0:
                 out.pop()
             out.append(p)
         return out
