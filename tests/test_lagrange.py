@@ -73,9 +73,10 @@ def test_passing_the_optimum_and_the_maximum_is_named():
     for _ in range(120):
         scene.step()
         seen.append(" ".join(notes_in(scene)))
-    crossed = [i + 1 for i, n in enumerate(seen) if "passed" in n]
-    assert crossed == [9, 69]  # 26.57° and 206.57° lie between steps 8→9 and 68→69
-    assert "necessary, not sufficient" in seen[68] and "maximum" in seen[68]
+    crossed = [i + 1 for i, n in enumerate(seen) if "passed a critical point" in n]
+    at_max = [i + 1 for i, n in enumerate(seen) if "necessary, not sufficient" in n]
+    assert crossed == [9] and at_max == [69]  # 26.57° and 206.57° lie in steps 8→9 and 68→69
+    assert "maximum" in seen[68]
 
 
 @pytest.mark.parametrize("c", [0.5, 2.0])
