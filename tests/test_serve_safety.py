@@ -295,6 +295,30 @@ def test_the_lifeline_kills_the_group_when_the_server_end_closes() -> None:
         session.wait(timeout=5)
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_session_dies_with_its_parent_without_the_lifeline() -> None:
+    """The kernel's guard alone: a session whose parent is SIGKILLed is SIGKILLed too."""
+    session_code = ("import os, sys, time; from calcterm.serve_session import die_with_parent; "
+                    "die_with_parent(os.getppid()); print(os.getpid(), flush=True); time.sleep(60)")
+    parent_code = textwrap.dedent(f"""
+        import subprocess, sys, time
+        subprocess.Popen([sys.executable, "-c", {session_code!r}])
+        time.sleep(60)
+    """)
+    parent = subprocess.Popen([sys.executable, "-c", parent_code], stdout=subprocess.PIPE,
+                              start_new_session=True)
+    try:
+        assert parent.stdout is not None
+        session = int(parent.stdout.readline())
+        assert group_members(parent.pid) == {parent.pid, session}
+        parent.kill()
+        parent.wait(timeout=5)
+        assert not wait_groups_gone({parent.pid}, 3)
+    finally:
+        if group_members(parent.pid):
+            os.killpg(parent.pid, signal.SIGKILL)
+
+
 # The rules, unit by unit.
 
 def test_clamp_size_bounds_every_finite_number_and_rejects_the_rest() -> None:
