@@ -8,12 +8,14 @@ cells). Writing text through `put` keeps rows exactly `width` cells wide in any 
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Iterator, Mapping
 
 from calcterm.palette import rich_color, role, sgr
 
 
+@lru_cache(maxsize=4096)
 def char_width(ch: str) -> int:
     """Cells a character takes: 2 for wide East Asian characters, 0 for combining marks."""
     if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
@@ -22,6 +24,8 @@ def char_width(ch: str) -> int:
 
 
 def text_width(text: str) -> int:
+    if text.isascii():
+        return len(text)
     return sum(char_width(ch) for ch in text)
 
 
@@ -106,11 +110,9 @@ class Canvas:
     def runs(self, row: int) -> Iterator[tuple[str, str | None]]:
         """(text, colour) pieces of one row, merging neighbours of the same colour."""
         chars, colors = self.chars[row], self.colors[row]
-        start = 0
-        for i in range(1, len(chars) + 1):
-            if i == len(chars) or colors[i] != colors[start]:
-                yield "".join(chars[start:i]), colors[start]
-                start = i
+        cuts = [i for i, (a, b) in enumerate(zip(colors, colors[1:]), 1) if a != b]
+        for start, end in zip([0, *cuts], [*cuts, len(chars)]):
+            yield "".join(chars[start:end]), colors[start]
 
     def to_ansi(self, color: bool = True) -> str:
         lines = []

@@ -21,6 +21,7 @@ from calcterm.text import tr
 if TYPE_CHECKING:
     from calcterm.render import View
 
+CELLS = np.array([" ", *(chr(0x2800 + b) for b in range(1, 256))], dtype=object)
 TRAIL_VIEWS = 4  # views a Trail keeps its dots for (e.g. the TUI's size and a screenshot's)
 
 
@@ -214,12 +215,12 @@ def paint_series(canvas: Canvas, panel: Panel, view: "View", looks: dict[int, Lo
     painter.draw()
     r = painter.raster
     top, left = view.top, view.left
-    ys, xs = np.nonzero(r.bits)
-    chars = [chr(0x2800 + b) for b in r.bits[ys, xs].tolist()]
-    owners = r.owner[ys, xs].tolist()
-    for y, x, ch, o in zip(ys.tolist(), xs.tolist(), chars, owners):
-        canvas.chars[top + y][left + x] = ch
-        canvas.colors[top + y][left + x] = r.roles[o]
+    # The frame's interior is blank, so whole rows of it are replaced at once.
+    chars = CELLS[r.bits]
+    colors = np.array([*r.roles, None], dtype=object)[r.owner]  # owner −1: no colour
+    for y in np.flatnonzero(r.bits.any(axis=1)).tolist():
+        canvas.chars[top + y][left:left + view.cols] = chars[y].tolist()
+        canvas.colors[top + y][left:left + view.cols] = colors[y].tolist()
     for (y, x), (ch, role) in r.glyphs.items():
         canvas.set(top + y, left + x, ch, role)
     busy = r.occupied()

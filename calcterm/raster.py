@@ -149,7 +149,10 @@ def sample_polyline(dx: np.ndarray, dy: np.ndarray, width: int, height: int, s0:
     with np.errstate(invalid="ignore", over="ignore"):
         step = np.where(ok, np.maximum(np.abs(dx[b] - dx[a]), np.abs(dy[b] - dy[a])), 0.0)
     step = np.where(np.isfinite(step), step, 0.0)
-    start = s0 + np.concatenate([[0.0], np.cumsum(step)])
+    start = np.empty(finite.size)
+    start[:1] = s0
+    np.cumsum(step, out=start[1:])
+    start[1:] += s0
     x0, y0, x1, y1 = dx[a][ok], dy[a][ok], dx[b][ok], dy[b][ok]
     keep, t0, t1 = clip(x0, y0, x1, y1, width, height)
     seg_s, seg_len = start[:-1][ok][keep], step[ok][keep]
@@ -162,9 +165,13 @@ def sample_polyline(dx: np.ndarray, dy: np.ndarray, width: int, height: int, s0:
     t = t0[seg] + (t1 - t0)[seg] * frac
     px, py = x0[seg] + (x1 - x0)[seg] * t, y0[seg] + (y1 - y0)[seg] * t
     ps = seg_s[seg] + seg_len[seg] * t
-    lone = finite & ~np.r_[False, ok] & ~np.r_[ok, False]
-    return (np.r_[px, dx[lone]], np.r_[py, dy[lone]], np.r_[ps, start[lone]],
-            float(start[-1]) if start.size else s0)
+    joined = np.zeros(finite.size, dtype=bool)
+    joined[:-1] |= ok
+    joined[1:] |= ok
+    lone = finite & ~joined
+    if lone.any():
+        px, py, ps = (np.concatenate([a, b[lone]]) for a, b in ((px, dx), (py, dy), (ps, start)))
+    return px, py, ps, float(start[-1]) if start.size else s0
 
 
 def line_dots(dx: np.ndarray, dy: np.ndarray, width: int, height: int, style: str = "solid",
