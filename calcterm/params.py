@@ -86,6 +86,10 @@ class Param:
         """What the user sees for `value` in the TUI (a choice's label, a preset's name)."""
         return self.format(value)
 
+    def nearest(self, value: Any) -> Any:
+        """The allowed value nearest `value` (a click lands between steps or off the range)."""
+        return self.validate(value)
+
     def describe(self, lang: str = "en") -> str:
         """One line for `calcterm params`: the default exactly as `-s` accepts it."""
         shown = self.format(self.default)
@@ -136,6 +140,12 @@ class Number(Param):
     def short(self) -> str:
         return f"[{_fmt(self.lo)}, {_fmt(self.hi)}]" + (" log" if self.log else "")
 
+    def nearest(self, value: Any) -> float:
+        value = min(self.hi, max(self.lo, float(value)))
+        if self.log:
+            return float(f"{value:.3g}")
+        return min(self.hi, max(self.lo, float(f"{round(value / self.step) * self.step:.12g}")))
+
     def nudge(self, value: float, direction: int, big: bool = False) -> float:
         if self.log:
             factor = self.step ** (10 if big else 1)
@@ -182,6 +192,9 @@ class Integer(Param):
 
     def short(self) -> str:
         return f"[{self.lo}, {self.hi}]"
+
+    def nearest(self, value: Any) -> int:
+        return min(self.hi, max(self.lo, int(round(float(value)))))
 
     def nudge(self, value: int, direction: int, big: bool = False) -> int:
         return min(self.hi, max(self.lo, value + direction * self.step * (10 if big else 1)))

@@ -219,8 +219,8 @@ def _distinct(pairs) -> tuple[tuple[int, str], ...]:
     return tuple(out)
 
 
-def draw_panel(panel: Panel, width: int, height: int, lang: str = "en") -> Canvas:
-    """One panel as a `width` × `height` canvas."""
+def _panel_view(panel: Panel, width: int, height: int, lang: str) -> tuple[View, int, int]:
+    """Where the panel's data lands, and how many rows its header and x label take."""
     title, xlabel, ylabel = (tr(t, lang) for t in (panel.title, panel.xlabel, panel.ylabel))
     header = 1 if (title or ylabel) else 0
     xl = 1 if xlabel else 0
@@ -229,7 +229,14 @@ def draw_panel(panel: Panel, width: int, height: int, lang: str = "en") -> Canva
         xl, rows = 0, rows + 1
     rows = max(rows, 1)
     view = _plan(panel, width, rows)
-    view = View(view.x, view.y, view.left, header + 1, view.cols, view.rows)
+    return View(view.x, view.y, view.left, header + 1, view.cols, view.rows), header, xl
+
+
+def draw_panel(panel: Panel, width: int, height: int, lang: str = "en") -> Canvas:
+    """One panel as a `width` × `height` canvas."""
+    title, xlabel, ylabel = (tr(t, lang) for t in (panel.title, panel.xlabel, panel.ylabel))
+    view, header, xl = _panel_view(panel, width, height, lang)
+    rows = view.rows
     xt, yt = _ticks(view)
     block = axes_block(width, view.left - 1, rows, xt, yt)
     canvas = Canvas.blank(width, height)
@@ -269,24 +276,57 @@ def _xlabel(canvas: Canvas, xlabel: str, view: View, row: int, own_row: bool) ->
         canvas.put(row, width - text_width(text), text, "foreground")
 
 
+def _weights(figure: Figure) -> list[float]:
+    cols = max(1, figure.cols)
+    weights = [max(float(w), 1e-6) for w in (figure.weights or [1.0] * cols)][:cols]
+    return weights + [1.0] * (cols - len(weights))
+
+
+def _grid(figure: Figure, width: int, height: int):
+    """Each panel's index, left, top, width and height in the figure's grid."""
+    cols, rows = max(1, figure.cols), max(1, figure.rows)
+    widths, heights = _split(width, _weights(figure)), _split(height, [1.0] * rows)
+    lefts, tops = np.cumsum([0, *widths]), np.cumsum([0, *heights])
+    for i in range(min(len(figure.panels), rows * cols)):
+        r, c = divmod(i, cols)
+        yield i, int(lefts[c]), int(tops[r]), widths[c], heights[r]
+
+
+def locate(figure: Figure, width: int, height: int, column: int, row: int,
+           lang: str = "en") -> tuple[int, float, float] | None:
+    """The panel under cell (column, row) and the data coordinates there, or None.
+
+    This is how a click on the plot becomes a point in a scene's own units.
+    """
+    for i, left, top, w, h in _grid(figure, width, height):
+        if not (left <= column < left + w and top <= row < top + h):
+            continue
+        panel = figure.panels[i]
+        view, _, _ = _panel_view(panel, w, h, lang)
+        c, r = column - left - view.left, row - top - view.top
+        if not (0 <= c < view.cols and 0 <= r < view.rows):
+            return None
+        u = view.x.lo + (c + 0.5) / view.cols * (view.x.hi - view.x.lo)
+        v = view.y.hi - (r + 0.5) / view.rows * (view.y.hi - view.y.lo)
+        x = 10.0 ** u if panel.xscale == "log" else u
+        y = 10.0 ** v if panel.yscale == "log" else v
+        return i, float(x), float(y)
+    return None
+
+
 def layout(figure: Figure, width: int, height: int, lang: str = "en") -> Canvas:
     """The figure as a `width` × `height` canvas; raises TooSmall below MIN_PANEL a panel."""
     cols, rows = max(1, figure.cols), max(1, figure.rows)
-    weights = [max(float(w), 1e-6) for w in (figure.weights or [1.0] * cols)][:cols]
-    weights += [1.0] * (cols - len(weights))
-    widths = _split(width, weights)
-    heights = _split(height, [1.0] * rows)
+    weights = _weights(figure)
+    widths, heights = _split(width, weights), _split(height, [1.0] * rows)
     min_w, min_h = MIN_PANEL
     if min(widths) < min_w or min(heights) < min_h:
         need_w = max(min_w * cols, int(np.ceil(min_w * sum(weights) / min(weights))))
         raise TooSmall(f"the plot needs at least {need_w}×{min_h * rows} cells; "
                        f"it has {width}×{height}")
     canvas = Canvas.blank(width, height)
-    lefts = np.cumsum([0, *widths])
-    tops = np.cumsum([0, *heights])
-    for i, panel in enumerate(figure.panels[: rows * cols]):
-        r, c = divmod(i, cols)
-        canvas.paste(draw_panel(panel, widths[c], heights[r], lang), int(lefts[c]), int(tops[r]))
+    for i, left, top, w, h in _grid(figure, width, height):
+        canvas.paste(draw_panel(figure.panels[i], w, h, lang), left, top)
     return canvas
 
 

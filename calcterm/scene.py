@@ -98,12 +98,28 @@ class Scene:
 
     def set(self, name: str, value: Any) -> None:
         """Change one parameter (validated), with what it implies, and start over."""
-        value = self.param(name).validate(value)
-        changes = {name: value}
-        for other, implied in self.implied(name, value).items():
-            changes[other] = self.param(other).validate(implied)
+        self.set_many({name: value})
+
+    def set_many(self, values: Mapping[str, Any]) -> None:
+        """Change several parameters at once (a click sets x and y), then start over once."""
+        given = {name: self.param(name).validate(v) for name, v in values.items()}
+        changes = dict(given)
+        for name, value in given.items():
+            for other, implied in self.implied(name, value).items():
+                if other not in given:
+                    changes[other] = self.param(other).validate(implied)
         self.values.update(changes)
         self.reset()
+
+    def pick(self, panel: int, x: float, y: float) -> dict[str, Any]:
+        """What a click (or drag) at the data point (x, y) of panel `panel` sets: usually the
+        point the scene is about. Values may lie outside a parameter's range; the host
+        brings them to the nearest allowed value."""
+        return {}
+
+    def zoom(self, panel: int, factor: float) -> dict[str, Any]:
+        """What the mouse wheel over panel `panel` sets (factor < 1 zooms in), if it has a window."""
+        return {}
 
     def implied(self, name: str, value: Any) -> dict[str, Any]:
         """Other parameter values that setting `name` to `value` brings along."""

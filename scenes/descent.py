@@ -184,6 +184,9 @@ class Descent(Scene):
         return {k: self.param(k).validate(min(max(v, self.param(k).lo), self.param(k).hi))
                 for k, v in suggested.items()}
 
+    def pick(self, panel: int, x: float, y: float) -> dict[str, Any]:
+        return {"x0": x, "y0": y} if panel == 0 else {}
+
     # --- state -------------------------------------------------------------------------
 
     def setup(self) -> None:

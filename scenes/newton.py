@@ -145,6 +145,9 @@ class Newton(Scene):
         gd_over = self.gd is None or self.t >= len(self.gd.iterates) - 1
         return self.t >= MAX_STEPS or (self.finished and gd_over)
 
+    def pick(self, panel: int, x: float, y: float) -> dict[str, Any]:
+        return {"x0": x} if panel == 0 else {}
+
     @property
     def k(self) -> int:
         """Index of the current Newton iterate (the run may have stopped earlier)."""

@@ -78,6 +78,9 @@ class Tangent(Scene):
     def done(self) -> bool:
         return self.h <= H_MIN
 
+    def pick(self, panel: int, x: float, y: float) -> dict[str, Any]:
+        return {"x0": x} if panel == 0 else {}
+
     def f(self, x: np.ndarray) -> np.ndarray:
         return self.expr.evaluate(x=x)
 

@@ -108,6 +108,17 @@ class Taylor(Scene):
     def done(self) -> bool:
         return self.n >= MAX_ORDER
 
+    def pick(self, panel: int, x: float, y: float) -> dict[str, Any]:
+        return {"a": x}
+
+    def zoom(self, panel: int, factor: float) -> dict[str, Any]:
+        """The wheel widens or narrows the window by a factor, at least one step of it."""
+        window, step = self["window"], self.param("window").step
+        wanted = window * factor
+        if abs(wanted - window) < step:
+            wanted = window + math.copysign(step, factor - 1)
+        return {"window": wanted}
+
     @property
     def coefficients(self) -> np.ndarray:
         return self.all_coefficients[: self.n + 1]

@@ -138,3 +138,36 @@ async def test_a_dimmed_parameter_is_skipped_by_the_arrow_keys():
             seen.add(app.screen.scene.params[app.screen.selected].name)
             await pilot.press("down")
         assert "kappa" not in seen and "angle" not in seen and "eta" in seen
+
+
+async def test_a_click_on_the_tangent_plot_moves_x0_to_the_clicked_x():
+    from calcterm.render import locate
+
+    app = CalcTermApp(scene=get("tangent")())
+    async with app.run_test(size=(120, 40)) as pilot:
+        plot = app.screen.query_one(PlotView)
+        width, height = plot.size
+        column, row = width // 5, height // 2
+        _, x, _ = locate(app.screen.scene.draw(width, height), width, height, column, row)
+        expected = app.screen.scene.param("x0").nearest(x)
+        assert expected != app.screen.scene["x0"]
+        await pilot.click(PlotView, offset=(column, row))
+        await pilot.pause()
+        assert app.screen.scene["x0"] == expected
+        assert abs(expected - x) <= 0.05 + 1e-12
+
+
+async def test_the_wheel_zooms_taylors_window_and_a_drag_moves_descents_start():
+    app = CalcTermApp(scene=get("taylor")())
+    async with app.run_test(size=(120, 40)) as pilot:
+        window = app.screen.scene["window"]
+        plot = app.screen.query_one(PlotView)
+        await pilot.mouse_down(PlotView, offset=(plot.size.width // 2, plot.size.height // 4))
+        await pilot.mouse_up(PlotView, offset=(plot.size.width // 2, plot.size.height // 4))
+        plot.post_message(PlotView.Picked({"window": window * 1.25}))
+        await pilot.pause()
+        assert app.screen.scene["window"] > window
+    scene = get("descent")()
+    assert scene.pick(0, 1.5, -2.0) == {"x0": 1.5, "y0": -2.0} and scene.pick(1, 3.0, 1.0) == {}
+    taylor = get("taylor")({"window": 0.5})
+    assert taylor.zoom(0, 1.25)["window"] >= 1.0, "zooming out from the smallest window moves"

@@ -32,6 +32,8 @@ TEXT: dict[str, T] = {
                 "编辑 {name}（回车确认，Esc 取消）"),
     "enlarge": T("Enlarge the terminal: calcterm needs at least {w}×{h} cells, it has {cw}×{ch}.",
                 "请放大终端：calcterm 至少需要 {w}×{h} 个字符，当前为 {cw}×{ch}。"),
+    "enlarge_plot": T("Enlarge the terminal: the plot needs {w}×{h} cells, it has {cw}×{ch}.",
+                      "请放大终端：图至少需要 {w}×{h} 个字符，当前为 {cw}×{ch}。"),
     "help_title": T("Keys",
                 "按键"),
     "language": T("Language: English",

@@ -296,6 +296,12 @@ class SceneScreen(Screen[None]):
         value = param.nudge(self.scene.values[param.name], direction, big)
         self.change(param.name, value)
 
+    def on_plot_view_picked(self, message: PlotView.Picked) -> None:
+        if any(self.scene[name] != value for name, value in message.values.items()):
+            self.playing = False
+            self.scene.set_many(message.values)
+            self.after_change()
+
     def on_param_row_clicked(self, message: ParamRow.Clicked) -> None:
         self.selected = message.index
         if message.direction:
