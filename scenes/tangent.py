@@ -64,9 +64,8 @@ class Tangent(Scene):
         x0 = self["x0"]
         self.fx0 = float(self.expr.evaluate(x=x0))
         self.slope = float(self.expr.derivative(1, x=x0))
-        tiny = 1e-9 * max(1.0, abs(x0))
-        self.left_slope = float(self.expr.derivative(1, x=x0 - tiny))
-        self.right_slope = float(self.expr.derivative(1, x=x0 + tiny))
+        self.left_slope = float(self.expr.one_sided_slope(x0, -1))
+        self.right_slope = float(self.expr.one_sided_slope(x0, +1))
         self.leading = float(self.expr.derivative(ORDER[self["scheme"]] + 1, x=x0))
         self.h_grid = np.logspace(-13, math.log10(2.0), 160)
 
@@ -151,9 +150,7 @@ class Tangent(Scene):
         if not math.isfinite(self.fx0):
             return [T("f is not defined at x₀", "f 在 x₀ 处无定义")]
         if not self.has_derivative:
-            return [T("one-sided limits disagree: {l} from the left, {r} from the right — "
-                      "no derivative", "左导数 {l} ≠ 右导数 {r}：导数不存在").format(
-                l=fmt(self.left_slope, ".3g"), r=fmt(self.right_slope, ".3g"))]
+            return [self._why_no_derivative()]
         notes = []
         error = abs(self.secant_slope - self.slope)
         if self.h < best_step(self["scheme"]) / 4 and error > 0:
@@ -166,6 +163,20 @@ class Tangent(Scene):
                            "f⁽{k}⁾(x₀) = 0，误差的首项 h^{p} 消失，下降快于 O(h^{p})").format(
                 k=str(k), p=str(k - 1)))
         return notes
+
+    def _why_no_derivative(self) -> T:
+        """Why f′(x₀) does not exist, read off the true one-sided limits of the slope."""
+        left, right = self.left_slope, self.right_slope
+        for side, value in ((T("left", "左"), left), (T("right", "右"), right)):
+            if math.isnan(value):
+                return T("f is not defined to the {s} of x₀: only a one-sided slope exists",
+                         "f 在 x₀ {s}侧无定义：只有单侧斜率").format(s=side)
+        if left == right and math.isinf(left):
+            return T("the slope tends to {v} from both sides: a vertical tangent, no finite "
+                     "derivative", "两侧斜率都趋于 {v}：竖直切线，没有有限导数").format(v=fmt(left))
+        return T("one-sided limits disagree: {l} from the left, {r} from the right — no "
+                 "derivative", "左导数 {l} ≠ 右导数 {r}：导数不存在").format(
+            l=fmt(left, ".3g"), r=fmt(right, ".3g"))
 
     def data(self) -> dict[str, Any]:
         return {

@@ -93,3 +93,23 @@ def test_no_rounding_note_when_the_quotient_is_exact():
         scene.step()
     assert scene.h == 2.0 ** -38 and scene.data()["error"] == 0.0
     assert not any("rounding" in n.en for n in scene.notes())
+
+
+@pytest.mark.parametrize("f, left, right, phrase", [
+    ("abs(x)", -1.0, 1.0, "disagree"),
+    ("x^(1/3)", math.inf, math.inf, "vertical tangent"),
+    ("sqrt(x)", math.nan, math.inf, "not defined to the left"),
+    ("sqrt(1-cos(x))", -math.sqrt(0.5), math.sqrt(0.5), "disagree"),
+])
+def test_one_sided_slopes_are_true_limits(f, left, right, phrase):
+    """Limits of f′ from each side (closed forms: sqrt(1−cos x) = √2·|sin(x/2)|), not f′(x₀ ± ε)."""
+    scene = Tangent({"f": f, "x0": 0.0})
+    assert not scene.has_derivative
+    for got, want in ((scene.left_slope, left), (scene.right_slope, right)):
+        assert (math.isnan(got) and math.isnan(want)) or got == pytest.approx(want, rel=1e-12)
+    assert phrase in scene.notes()[0].en
+
+
+def test_a_kink_that_is_smooth_enough_has_its_derivative():
+    scene = Tangent({"f": "x*abs(x)", "x0": 0.0})
+    assert scene.has_derivative and scene.slope == 0.0
