@@ -60,7 +60,7 @@ def formula(graph: ad.Graph, names: list[str], j: int) -> str:
             f"{args[0]}{SYMBOL[n.op]}{args[1]}"
     if n.op == "pow":
         return f"{args[0]}^{args[1]}"
-    if n.op in ("powi", "powr"):
+    if n.op in ("powi", "powr", "root"):
         p = n.payload
         small = float(p).is_integer() and abs(p) < 100
         return args[0] + (str(int(p)).translate(SUPERSCRIPTS) if small else f"^{fmt(p, '.3g')}")
@@ -274,7 +274,7 @@ def _local(scene: "Autodiff", j: int, k: int) -> str:
         return f"J[{shape[0]}×{shape[1]}]"
     names = scene.names
     args = [names[a] for a in n.args] + ["", ""]
-    p = float(n.payload) if n.op in ("powi", "powr") else 0.0
+    p = float(n.payload) if n.op in ("powi", "powr", "root") else 0.0
     return rules[k].format(a=args[0], b=args[1], y=names[j], n=fmt(p, ".3g"), m=fmt(p - 1, ".3g"))
 
 

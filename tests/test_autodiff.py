@@ -46,12 +46,13 @@ def condition(trace: ad.Trace) -> np.ndarray:
 
 def kink_at_zero(trace: ad.Trace) -> bool:
     """True where an operation meets an argument at which it has no finite derivative:
-    abs or relu at exactly 0, sqrt or a fractional power at 0, a variable power of a base ≤ 0."""
+    abs or relu at exactly 0, sqrt or a fractional power or root at 0, a variable power of a
+    base ≤ 0."""
     for node in trace.graph.nodes:
         if not node.args:
             continue
         a = trace.values[node.args[0]]
-        if node.op in ("abs", "relu", "sqrt", "powr") and np.any(a == 0):
+        if node.op in ("abs", "relu", "sqrt", "powr", "root") and np.any(a == 0):
             return True
         if node.op == "pow" and np.any(a <= 0):
             return True

@@ -5,8 +5,8 @@ a node from its arguments; `partial_of(node, k, args, out)` is the local Jacobia
 ∂out/∂args[k] as a (size of out) × (size of argument) matrix: diagonal for elementwise
 operations (1×1 for scalars), a column when a scalar is broadcast over a vector, and dense
 for W·x, means, variances and normalisation. The elementwise set is exactly the expression
-engine's, with the same numpy functions, so a graph read from an `Expr` computes the same
-numbers the engine does.
+engine's and their values come from the engine's own `apply`, so a graph read from an
+`Expr` computes the same numbers the engine does.
 """
 
 from __future__ import annotations
@@ -15,15 +15,16 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from calcterm.compute.parsing import Node as EngineNode
+from calcterm.compute.parsing import apply, exponent
+
 Vector = np.ndarray
+POWERS = ("powi", "powr", "root")
+"""Powers with a constant exponent (the payload); "root" is the real root for an odd denominator."""
 
 
 def _sigmoid(a: Vector) -> Vector:
     return 1.0 / (1.0 + np.exp(-a))
-
-
-def _flat(a: Vector) -> Vector:
-    return np.where(a == 0, 0.0, np.exp(-1.0 / (a * a)))
 
 
 def _kink(a: Vector, slope: Vector) -> Vector:
@@ -31,34 +32,34 @@ def _kink(a: Vector, slope: Vector) -> Vector:
     return np.where(a == 0, np.nan, slope)
 
 
-_UNARY: dict[str, tuple[Callable[[Vector], Vector], Callable[[Vector, Vector], Vector]]] = {
-    "neg": (np.negative, lambda a, y: -np.ones_like(a)),
-    "sin": (np.sin, lambda a, y: np.cos(a)),
-    "cos": (np.cos, lambda a, y: -np.sin(a)),
-    "tan": (np.tan, lambda a, y: 1.0 + y * y),
-    "exp": (np.exp, lambda a, y: y),
-    "log": (np.log, lambda a, y: 1.0 / a),
-    "sqrt": (np.sqrt, lambda a, y: 0.5 / y),
-    "abs": (np.abs, lambda a, y: _kink(a, np.sign(a))),
-    "tanh": (np.tanh, lambda a, y: 1.0 - y * y),
-    "sigmoid": (_sigmoid, lambda a, y: y * (1.0 - y)),
-    "relu": (lambda a: np.maximum(a, 0.0), lambda a, y: _kink(a, (a > 0).astype(float))),
-    "softplus": (lambda a: np.logaddexp(0.0, a), lambda a, y: _sigmoid(a)),
-    "cosh": (np.cosh, lambda a, y: np.sinh(a)),
-    "sinh": (np.sinh, lambda a, y: np.cosh(a)),
-    "atan": (np.arctan, lambda a, y: 1.0 / (1.0 + a * a)),
-    "flat": (_flat, lambda a, y: np.where(y == 0, 0.0, 2.0 * y / (a * a * a))),
+_SLOPES: dict[str, Callable[[Vector, Vector], Vector]] = {
+    "neg": lambda a, y: -np.ones_like(a),
+    "sin": lambda a, y: np.cos(a),
+    "cos": lambda a, y: -np.sin(a),
+    "tan": lambda a, y: 1.0 + y * y,
+    "exp": lambda a, y: y,
+    "log": lambda a, y: 1.0 / a,
+    "sqrt": lambda a, y: 0.5 / y,
+    "abs": lambda a, y: _kink(a, np.sign(a)),
+    "tanh": lambda a, y: 1.0 - y * y,
+    "sigmoid": lambda a, y: y * (1.0 - y),
+    "relu": lambda a, y: _kink(a, (a > 0).astype(float)),
+    "softplus": lambda a, y: _sigmoid(a),
+    "cosh": lambda a, y: np.sinh(a),
+    "sinh": lambda a, y: np.cosh(a),
+    "atan": lambda a, y: 1.0 / (1.0 + a * a),
+    "flat": lambda a, y: np.where(y == 0, 0.0, 2.0 * y / (a * a * a)),
 }
-"""Elementwise functions and their derivatives (given the argument a and the value y)."""
+"""Derivatives of the engine's elementwise functions, given the argument a and the value y."""
 
-_BINARY: dict[str, tuple[Callable, Callable, Callable]] = {
-    "add": (np.add, lambda a, b, y: np.ones_like(y), lambda a, b, y: np.ones_like(y)),
-    "sub": (np.subtract, lambda a, b, y: np.ones_like(y), lambda a, b, y: -np.ones_like(y)),
-    "mul": (np.multiply, lambda a, b, y: b + 0 * a, lambda a, b, y: a + 0 * b),
-    "div": (np.divide, lambda a, b, y: 1.0 / b + 0 * a, lambda a, b, y: -y / b),
-    "pow": (np.power, lambda a, b, y: b * np.power(a, b - 1.0), lambda a, b, y: y * np.log(a)),
+_PARTIALS: dict[str, tuple[Callable, Callable]] = {
+    "add": (lambda a, b, y: np.ones_like(y), lambda a, b, y: np.ones_like(y)),
+    "sub": (lambda a, b, y: np.ones_like(y), lambda a, b, y: -np.ones_like(y)),
+    "mul": (lambda a, b, y: b + 0 * a, lambda a, b, y: a + 0 * b),
+    "div": (lambda a, b, y: 1.0 / b + 0 * a, lambda a, b, y: -y / b),
+    "pow": (lambda a, b, y: b * np.power(a, b - 1.0), lambda a, b, y: y * np.log(a)),
 }
-"""Elementwise binary operations (same-size or scalar-broadcast) and their two partials."""
+"""The two partials of the engine's binary operations (same size, or a scalar broadcast)."""
 
 RULES: dict[str, tuple[str, ...]] = {
     "add": ("1", "1"), "sub": ("1", "−1"), "mul": ("{b}", "{a}"), "div": ("1/{b}", "−{y}/{b}"),
@@ -67,7 +68,7 @@ RULES: dict[str, tuple[str, ...]] = {
     "sqrt": ("1/(2{y})",), "abs": ("sign {a}",), "tanh": ("1−{y}²",), "sigmoid": ("{y}(1−{y})",),
     "relu": ("[{a}>0]",), "softplus": ("σ({a})",), "cosh": ("sinh {a}",), "sinh": ("cosh {a}",),
     "atan": ("1/(1+{a}²)",), "flat": ("2{y}/{a}³",), "powi": ("{n}·{a}^{m}",),
-    "powr": ("{n}·{a}^{m}",), "matvec": ("I⊗{b}ᵀ", "{a}"), "affine": ("I⊗{b}ᵀ", "{a}", "I"),
+    "powr": ("{n}·{a}^{m}",), "root": ("{n}·|{a}|^{m}",), "matvec": ("I⊗{b}ᵀ", "{a}"), "affine": ("I⊗{b}ᵀ", "{a}", "I"),
     "scale_shift": ("{b}·I", "{a}", "1"), "sum": ("1ᵀ",), "mean": ("1ᵀ/m",),
     "var": ("2({a}−{b})ᵀ/m", "0"), "normalize": ("I/σ̂", "−1/σ̂", "−({a}−{b})/(2σ̂³)"),
     "halfsq": ("({a}−t)ᵀ",),
@@ -79,28 +80,25 @@ KINDS: dict[str, str] = {"add": "sum", "sub": "sum", "mul": "product", "div": "q
 """Which rule of differentiation an edge is; every other operation is a chain-rule edge."""
 
 
-def _power(a: Vector, n: float) -> Vector:
-    return np.power(a, float(n))
-
-
-def _power_slope(a: Vector, n: float) -> Vector:
+def _power_slope(a: Vector, op: str, n: float) -> Vector:
+    """d/da of a^n: n·a^(n−1) ("powi", "powr"); for the real root ("root", n = p/q with q
+    odd) n·|a|^(n−1), times sign a when p is even (|a|^n is even in a)."""
     if n == 0:
         return np.zeros_like(a)
-    return n * np.power(a, float(n) - 1.0)
+    if op != "root":
+        return n * np.power(a, float(n) - 1.0)
+    slope = n * np.power(np.abs(a), float(n) - 1.0)
+    return slope if exponent(n).numerator % 2 else slope * np.sign(a)
 
 
 def value_of(node: Any, args: Sequence[Vector]) -> Vector:
-    """The value of one operation node from its arguments' values."""
-    op = node.op
-    if op in _UNARY:
-        return _UNARY[op][0](args[0])
-    if op in _BINARY:
-        return _BINARY[op][0](args[0], args[1])
-    if op in ("powi", "powr"):
-        return _power(args[0], node.payload)
-    if op in TENSOR_OPS:
-        return TENSOR_OPS[op][0](args, node.payload)
-    raise ValueError(f"unknown operation {op!r}")
+    """The value of one operation node from its arguments' values: the engine's own
+    `apply` for its operations (the same numbers), the tables below for vector ones."""
+    if node.op in TENSOR_OPS:
+        return TENSOR_OPS[node.op][0](args, node.payload)
+    if node.op not in _SLOPES and node.op not in _PARTIALS and node.op not in POWERS:
+        raise ValueError(f"unknown operation {node.op!r}")
+    return apply(EngineNode(node.op, tuple(range(len(args))), node.payload), list(args))
 
 
 def partial_of(node: Any, k: int, args: Sequence[Vector], out: Vector) -> np.ndarray:
@@ -108,12 +106,12 @@ def partial_of(node: Any, k: int, args: Sequence[Vector], out: Vector) -> np.nda
     op = node.op
     if op in TENSOR_OPS:
         return TENSOR_OPS[op][1](k, args, out, node.payload)
-    if op in _UNARY:
-        slope = _UNARY[op][1](args[0], out)
-    elif op in _BINARY:
-        slope = _BINARY[op][1 + k](args[0], args[1], out)
+    if op in _SLOPES:
+        slope = _SLOPES[op](args[0], out)
+    elif op in _PARTIALS:
+        slope = _PARTIALS[op][k](args[0], args[1], out)
     else:
-        slope = _power_slope(args[0], node.payload)
+        slope = _power_slope(args[0], op, node.payload)
     if args[k].size == out.size:
         return np.diag(slope)
     return slope.reshape(-1, 1)  # a scalar broadcast over a vector
