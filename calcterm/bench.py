@@ -121,12 +121,16 @@ def run(options: Options, progress: Callable[[str], None]) -> dict[str, Any]:
         bench_frames.prepare(scene)
         run_ = _run(scene_id, "heaviest", options.sizes[0], options, scene, matplotlib)
         report["runs"].append(run_)
+        if "error" in run_:
+            continue
         heaviest = max(heaviest, (run_["frame"]["median_ms"], scene_id))
         if report["heavy_step"] is None and bench_machine.find_network(scene) is not None:
             report["heavy_step"] = bench_machine.heavy_step(scene, run_["compute"]["median_ms"],
                                                             options.seconds * 6)
     report["over_budget"] = [f"{r['scene']} {r['setting']} {r['size'][0]}×{r['size'][1]}: {o}"
-                             for r in report["runs"] for o in r["over"]]
+                             for r in report["runs"] for o in r.get("over", ())]
+    report["errors"] = [f"{r['scene']} {r['setting']} {r['size'][0]}×{r['size'][1]}: {r['error']}"
+                        for r in report["runs"] if "error" in r]
     progress("startup: calcterm list, --help, TUI first paint")
     report["startup"] = startup(options.tui and bench_tui.supported() is None)
     report["tui"] = tui_probes(options, heaviest[1], progress)
@@ -141,12 +145,17 @@ def run(options: Options, progress: Callable[[str], None]) -> dict[str, Any]:
 
 def _run(scene_id: str, setting: str, size: tuple[int, int], options: Options, scene,
          matplotlib: bool) -> dict[str, Any]:
-    result = bench_frames.time_scene(scene, size, options.frames, options.seconds, matplotlib)
+    """One row; a scene that fails is reported as such and the bench goes on."""
+    row = {"scene": scene_id, "setting": setting, "size": list(size),
+           "params": dict(scene.values) if setting == "heaviest" else {}}
+    try:
+        result = bench_frames.time_scene(scene, size, options.frames, options.seconds, matplotlib)
+    except Exception as exc:  # noqa: BLE001  (any failure of a scene is what the row reports)
+        return {**row, "error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"}
     budget = BUDGETS.get(tuple(size)) if setting == "default" else None
     over = [f"{key.split('_')[0]} {result['frame'][key]:.1f} ms > {limit:g} ms"
             for key, limit in (budget or {}).items() if result["frame"][key] > limit]
-    return {"scene": scene_id, "setting": setting, "params": dict(scene.values) if setting ==
-            "heaviest" else {}, **result, "budget": budget, "over": over}
+    return {**row, **result, "budget": budget, "over": over}
 
 
 def _load() -> list[float] | None:

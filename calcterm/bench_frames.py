@@ -3,7 +3,8 @@
 A frame is timed in two parts, as the TUI spends it: compute (the scene's animation step) and
 render (draw the figure, resolve its texts, lay it out in cells and turn it into the Rich
 segments a terminal receives). Each run stops after `frames` frames or `seconds` of timed
-frames, whichever comes first (at least MIN_FRAMES), so one slow scene cannot stall the bench.
+frames, whichever comes first (at least MIN_FRAMES unless those alone take 4× the budget, then
+at least one), so one slow scene cannot stall the bench.
 The same figures are drawn by matplotlib's Agg backend into a raster of the same aspect, when
 matplotlib is installed, within the same kind of budget.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import os
 import statistics
 import time
+import warnings
 from typing import Any
 
 WARMUP_FRAMES = 3
@@ -80,8 +82,8 @@ def time_scene(scene, size: tuple[int, int], frames: int, seconds: float,
             _frame(scene, view)
             if time.perf_counter() > warm_until:
                 break
-        stop = time.perf_counter() + seconds
-        while len(compute) < frames and (len(compute) < MIN_FRAMES or time.perf_counter() < stop):
+        start = time.perf_counter()
+        while len(compute) < frames and _more(len(compute), time.perf_counter() - start, seconds):
             if scene.done:
                 scene.reset()
                 prepare(scene)
@@ -99,9 +101,18 @@ def time_scene(scene, size: tuple[int, int], frames: int, seconds: float,
         "render": percentiles(render), "frame": percentiles([c + r for c, r in zip(compute, render)]),
     }
     if matplotlib:
-        result["matplotlib"] = percentiles(time_matplotlib(figures, size, seconds))
-        result["ratio"] = result["matplotlib"]["median_ms"] / result["render"]["median_ms"]
+        try:
+            result["matplotlib"] = percentiles(time_matplotlib(figures, size, seconds))
+        except Exception as exc:  # noqa: BLE001  (matplotlib refusing a figure is not fatal)
+            result["matplotlib_error"] = f"{type(exc).__name__}: {str(exc)[:200]}"
+        else:
+            result["ratio"] = result["matplotlib"]["median_ms"] / result["render"]["median_ms"]
     return result
+
+
+def _more(done: int, elapsed: float, seconds: float) -> bool:
+    """Within the budget; past it, still up to MIN_FRAMES unless even those overrun it 4×."""
+    return elapsed < seconds or (done < MIN_FRAMES and elapsed < 4 * seconds)
 
 
 def _frame(scene, view: Frames) -> None:
@@ -125,9 +136,9 @@ def time_matplotlib(figures, size: tuple[int, int], seconds: float) -> list[floa
     FigureCanvasAgg(fig)
     draw_matplotlib(fig, figures[0])  # warm-up: fonts and caches
     times: list[float] = []
-    stop = time.perf_counter() + seconds
+    start = time.perf_counter()
     for figure in figures:
-        if len(times) >= MIN_FRAMES and time.perf_counter() > stop:
+        if not _more(len(times), time.perf_counter() - start, seconds):
             break
         t0 = time.perf_counter()
         draw_matplotlib(fig, figure)
@@ -137,11 +148,19 @@ def time_matplotlib(figures, size: tuple[int, int], seconds: float) -> list[floa
 
 def draw_matplotlib(fig, figure) -> None:
     """The figure description drawn with matplotlib, series by series."""
+    fig.clf()
+    with warnings.catch_warnings():  # e.g. "no artists with labels": not the bench's business
+        warnings.simplefilter("ignore")
+        _draw_panels(fig, figure)
+    fig.canvas.draw()
+    fig.canvas.buffer_rgba()
+
+
+def _draw_panels(fig, figure) -> None:
     import numpy as np
 
     from calcterm.plot import Bars, HLine, Label, Line, Points, VLine
 
-    fig.clf()
     for i, panel in enumerate(figure.panels[: figure.rows * figure.cols]):
         ax = fig.add_subplot(figure.rows, figure.cols, i + 1)
         ax.set_xscale(panel.xscale)
@@ -169,5 +188,3 @@ def draw_matplotlib(fig, figure) -> None:
         ax.set_xlabel(panel.xlabel)
         if any(getattr(s, "label", "") for s in panel.series):
             ax.legend(loc="upper left")
-    fig.canvas.draw()
-    fig.canvas.buffer_rgba()

@@ -25,18 +25,23 @@ def table(report: dict[str, Any]) -> str:
              f"{'scene':<15} {'params':<8} {'size':>7} {'n':>4} {'compute':>15} {'render':>15} "
              f"{'frame':>15} {'matplotlib':>15} {'mpl÷ren':>7}  budget"]
     for r in report["runs"]:
+        size = f"{r['size'][0]}×{r['size'][1]}"
+        if "error" in r:
+            lines.append(f"{r['scene']:<15} {r['setting']:<8} {size:>7}  FAILED: {r['error']}")
+            continue
         mpl = _pair(r["matplotlib"]) if "matplotlib" in r else "—"
         ratio = f"{r['ratio']:.1f}×" if "ratio" in r else "—"
         budget = "—" if r["budget"] is None else ("OVER: " + "; ".join(r["over"]) if r["over"]
                                                   else "ok")
-        size = f"{r['size'][0]}×{r['size'][1]}"
         lines.append(f"{r['scene']:<15} {r['setting']:<8} {size:>7} {r['frames']:>4} "
                      f"{_pair(r['compute']):>15} {_pair(r['render']):>15} {_pair(r['frame']):>15}"
                      f" {mpl:>15} {ratio:>7}  {budget}")
     if not report["matplotlib"]:
         lines.append("matplotlib is not installed: pip install 'calcterm[bench]' to compare with it")
     over = report.get("over_budget") or []
-    lines.append(f"over budget: {len(over)} row(s)" + ("" if not over else ": " + "; ".join(over)))
+    lines.append(f"over budget: {len(over)}" + ("" if not over else ": " + "; ".join(over)))
+    if report.get("errors"):
+        lines.append(f"failed: {len(report['errors'])}: " + "; ".join(report["errors"]))
     lines += _heavy(report.get("heavy_step"), report["targets"])
     s = report["startup"]
     paint = s.get("tui_first_paint_s")

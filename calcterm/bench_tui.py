@@ -9,6 +9,7 @@ interrupt (Ctrl-C or SIGTERM alike).
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import pty
@@ -21,7 +22,7 @@ import termios
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from calcterm.bench_frames import percentiles
 
@@ -157,9 +158,9 @@ class Tui:
         time.sleep(window)
         return 100.0 * (self.cpu_seconds() - c0) / (time.perf_counter() - t0)
 
-    def close(self) -> None:
-        """Quit with `q`, and kill it if it has not gone within a few seconds."""
-        if self.pid in _children:
+    def close(self, graceful: bool = True) -> None:
+        """Quit with `q` (if `graceful`), and kill it if it has not gone within a few seconds."""
+        if graceful and self.pid in _children:
             try:
                 self.press("quit")
                 deadline = time.perf_counter() + 5
@@ -167,22 +168,35 @@ class Tui:
                     time.sleep(0.05)
             except OSError:
                 pass
-            if self.pid in _children:
-                try:
-                    os.kill(self.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                try:
-                    os.waitpid(self.pid, 0)
-                except ChildProcessError:
-                    pass
-                _children.discard(self.pid)
+        if self.pid in _children:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            try:
+                os.waitpid(self.pid, 0)
+            except ChildProcessError:
+                pass
+            _children.discard(self.pid)
         self.closed = True
         self.reader.join(timeout=2)
         try:
             os.close(self.fd)
         except OSError:
             pass
+
+
+@contextlib.contextmanager
+def running(args: list[str]) -> Iterator[Tui]:
+    """A TUI for the duration of a probe: quit with `q` when it went well, killed at once when
+    the probe failed or was interrupted."""
+    tui = Tui(args)
+    try:
+        yield tui
+    except BaseException:
+        tui.close(graceful=False)
+        raise
+    tui.close()
 
 
 def settings(cls, values: dict[str, Any]) -> list[str]:
@@ -195,12 +209,9 @@ def settings(cls, values: dict[str, Any]) -> list[str]:
 
 def first_paint(timeout: float = 60.0) -> float:
     """Seconds from starting `calcterm` until the scene picker is on screen."""
-    tui = Tui([])
-    try:
+    with running([]) as tui:
         tui.wait_for("choose a scene", timeout=timeout)
         return tui.last_output() - tui.started
-    finally:
-        tui.close()
 
 
 def speed_label(pattern_speed: str) -> str:
@@ -212,8 +223,7 @@ def playing_probe(cls, values: dict[str, Any], presses: int, steps: int,
                   seconds: float) -> dict[str, Any]:
     """The scene at `values` playing in the TUI: key-to-repaint latency, peak RSS after
     `steps` animation steps (or `seconds` of play), then idle CPU once paused."""
-    tui = Tui(["run", cls.id, *settings(cls, values)])
-    try:
+    with running(["run", cls.id, *settings(cls, values)]) as tui:
         tui.wait_for("paused", timeout=120)
         tui.wait_quiet(timeout=240)
         mark = tui.mark()
@@ -238,8 +248,6 @@ def playing_probe(cls, values: dict[str, Any], presses: int, steps: int,
         tui.wait_for("paused|finished", since=mark, timeout=60)
         tui.wait_quiet(timeout=30)
         idle = tui.idle_cpu_percent()
-    finally:
-        tui.close()
     timing = percentiles(latencies)
     return {
         "key_latency_ms": {"p50": timing["median_ms"], "p95": timing["p95_ms"],
@@ -250,8 +258,7 @@ def playing_probe(cls, values: dict[str, Any], presses: int, steps: int,
 
 def finished_probe(cls, expected_seconds: float) -> dict[str, Any]:
     """A scene played to its end at 4×: idle CPU once it shows "finished", and its RSS."""
-    tui = Tui(["run", cls.id])
-    try:
+    with running(["run", cls.id]) as tui:
         tui.wait_for("paused", timeout=120)
         tui.wait_quiet(timeout=120)
         baseline = tui.memory_mb("VmRSS")
@@ -263,8 +270,6 @@ def finished_probe(cls, expected_seconds: float) -> dict[str, Any]:
         tui.wait_for("finished", since=mark, timeout=30 + 3 * expected_seconds)
         tui.wait_quiet(timeout=30)
         idle = tui.idle_cpu_percent()
-    finally:
-        tui.close()
     return {"idle_cpu_percent_finished": idle, "rss_mb": baseline}
 
 

@@ -1,6 +1,7 @@
 """A real pseudo-terminal running the installed `calcterm`, read through the pyte emulator.
 
-The tests drive it with the bytes a keyboard sends and assert on what a person would see.
+The tests drive it with the bytes a keyboard sends and assert on what a person would see;
+after a key they wait for what it should change on screen, never for a fixed time.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import fcntl
 import os
 import pty
+import re
 import select
 import signal
 import struct
@@ -16,6 +18,7 @@ import termios
 import threading
 import time
 from pathlib import Path
+from typing import Callable
 
 import pyte
 
@@ -24,6 +27,10 @@ KEYS = {
     "left": b"\x1b[D", "space": b" ", "tab": b"\t",
 }
 CALCTERM = str(Path(sys.executable).with_name("calcterm"))
+ESCAPE_GAP = 0.2
+"""A bare ESC followed at once by more bytes reads as Alt+key (or an escape sequence): the
+terminal protocol itself needs a gap there, so `press` leaves one after `escape` when more
+keys follow in the same call."""
 
 
 class Terminal:
@@ -67,19 +74,40 @@ class Terminal:
         with self.lock:
             return "\n".join(self.screen.display)
 
-    def wait_for(self, *needles: str, timeout: float = 20.0) -> str:
+    def wait_until(self, condition: Callable[[str], bool], what: str,
+                   timeout: float = 20.0) -> str:
+        """The screen text once `condition(text)` holds; fail naming `what` after `timeout` s."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             text = self.text()
-            if all(n in text for n in needles):
+            if condition(text):
                 return text
-            time.sleep(0.05)
-        raise AssertionError(f"never saw {needles!r} on screen:\n{self.text()}")
+            time.sleep(0.02)
+        raise AssertionError(f"never saw {what} on screen:\n{self.text()}")
 
-    def press(self, *keys: str, pause: float = 0.15) -> None:
-        for key in keys:
+    def wait_for(self, *needles: str, timeout: float = 20.0) -> str:
+        return self.wait_until(lambda text: all(n in text for n in needles), repr(needles), timeout)
+
+    def wait_gone(self, *needles: str, timeout: float = 20.0) -> str:
+        return self.wait_until(lambda text: not any(n in text for n in needles),
+                               f"{needles!r} gone", timeout)
+
+    def value_after(self, label: str) -> str:
+        """The word right after `label` on the screen (a readout value, exactly as shown)."""
+        found = re.search(rf"{re.escape(label)}\s+(\S+)", self.text())
+        assert found, f"no {label!r} on screen:\n{self.text()}"
+        return found.group(1)
+
+    def step(self) -> int:
+        """The step counter of the status line (0 if none is shown)."""
+        found = re.search(r"step (\d+)", self.text())
+        return int(found.group(1)) if found else 0
+
+    def press(self, *keys: str) -> None:
+        for i, key in enumerate(keys):
             os.write(self.fd, KEYS.get(key, key.encode()))
-            time.sleep(pause)
+            if key == "escape" and i + 1 < len(keys):
+                time.sleep(ESCAPE_GAP)
 
     def resize(self, cols: int, rows: int) -> None:
         fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))

@@ -27,6 +27,8 @@ from typing import Any
 import pytest
 
 APT_LINE = "apt-get install -y --no-install-recommends chromium"
+BROWSERS = ("chromium", "chromium-browser")
+REQUIRE_BROWSER = "CALCTERM_REQUIRE_BROWSER"  # =1: a missing Chromium fails (CI sets it)
 PICKER_TITLE = "calcterm — choose a scene"
 SCENE_ID = "tangent"
 
@@ -243,9 +245,15 @@ class Chromium:
 
 def test_serve_shows_the_picker_in_headless_chromium(tmp_path: Path) -> None:
     """The served page renders the scene picker in real Chromium; the server stops by its pid."""
-    executable = shutil.which("chromium")
+    executable = next(filter(None, map(shutil.which, BROWSERS)), None)
     if executable is None:
-        pytest.fail(f"Chromium is required for this test and is not installed: {APT_LINE}")
+        message = (f"needs headless Chromium, which is not installed (looked for "
+                   f"{' and '.join(BROWSERS)} on PATH). To run this test install it, e.g. "
+                   f"`sudo {APT_LINE}` on Debian/Ubuntu, or your system's Chromium package; "
+                   f"{REQUIRE_BROWSER}=1 makes its absence a failure (as in CI)")
+        if os.environ.get(REQUIRE_BROWSER) == "1":
+            pytest.fail(message)
+        pytest.skip(message)
 
     port = free_loopback_port()
     log_path = tmp_path / "serve.log"

@@ -6,10 +6,10 @@ from textual.widgets import Input, OptionList, Static
 
 from calcterm.host.app import CalcTermApp, PickerScreen
 from calcterm.host.modals import ExpressionScreen, HelpScreen
-from calcterm.host.params_panel import NAME_WIDTH, ParamRow
-from calcterm.host.scene_screen import SceneScreen
+from calcterm.host.params_panel import NAME_WIDTH
+from calcterm.host.scene_screen import FPS, SceneScreen
 from calcterm.registry import get, scenes
-from pilot import plot_text, readout
+from pilot import plot_text, readout, readout_value, row, select, selected_name, wait_until
 
 SIZE = (120, 40)
 
@@ -34,18 +34,19 @@ async def test_keys_change_parameter_readout_and_plot():
     async with app.run_test(size=SIZE) as pilot:
         screen = app.screen
         before_plot, before_readout = plot_text(app), readout(app)
-        await pilot.press("down")
-        assert screen.selected == 1
-        rows = screen.query(ParamRow)
-        assert rows[1].has_class("-selected") and not rows[0].has_class("-selected")
+        await select(pilot, "x0")
+        assert row(app, "x0").has_class("-selected") and not row(app, "f").has_class("-selected")
         await pilot.press("right")
         assert screen.scene["x0"] == 1.1
-        assert "◀ 1.1 ▶" in str(rows[1].render())
-        assert readout(app) != before_readout and "2.2" in readout(app)
+        assert "◀ 1.1 ▶" in str(row(app, "x0").render())
+        assert readout(app) != before_readout
+        assert readout_value(app, "f′(x₀) exact") == "2.2"  # f = x², f′(1.1) = 2.2
         assert plot_text(app) != before_plot
         await pilot.press("shift+left")
         assert screen.scene["x0"] == 0.1
-        await pilot.press("up", "right")
+        await pilot.press("up")
+        assert selected_name(app) == "f"
+        await pilot.press("right")
         assert screen.scene["f"] == "x^3-x"
 
 
@@ -57,11 +58,11 @@ async def test_step_play_pause_and_reset():
         assert screen.scene.t == 2 and "step 2" in str(screen.query_one("#status", Static).render())
         await pilot.press("space")
         assert screen.playing
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: screen.scene.t > 2, "the clock to move")
         await pilot.press("space")
         assert not screen.playing and screen.scene.t > 2
         t = screen.scene.t
-        await pilot.pause(0.2)
+        await pilot.pause(6 / FPS)  # an absence: six frames in which nothing may move
         assert screen.scene.t == t, "paused means paused"
         await pilot.press("r")
         assert screen.scene.t == 0
@@ -81,7 +82,7 @@ async def test_edit_expression_rejects_garbage_then_accepts():
         await pilot.press("enter")
         assert isinstance(app.screen, SceneScreen)
         assert app.screen.scene["f"] == "x^4"
-        assert "4" in readout(app)  # f'(1) = 4
+        assert readout_value(app, "f′(x₀) exact") == "4"  # f′(1) = 4
 
 
 async def test_language_help_and_mouse():
@@ -94,11 +95,11 @@ async def test_language_help_and_mouse():
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
         assert isinstance(app.screen, SceneScreen)
-        row = app.screen.query(ParamRow)[2]
-        await pilot.click(row, offset=(2, 0))
-        assert app.screen.selected == 2
+        h_row = row(app, "h")
+        await pilot.click(h_row, offset=(2, 0))
+        assert selected_name(app) == "h"
         h = app.screen.scene["h"]
-        await pilot.click(row, offset=(NAME_WIDTH + 1, 0))  # the ◀ after the padding
+        await pilot.click(h_row, offset=(NAME_WIDTH + 1, 0))  # the ◀ after the padding
         assert app.screen.scene["h"] == h / 2
 
 
@@ -108,8 +109,7 @@ async def test_small_terminal_says_enlarge_and_recovers():
         assert app.screen.has_class("-too-small")
         assert "Enlarge" in str(app.screen.query_one("#enlarge", Static).render())
         await pilot.resize_terminal(120, 40)
-        await pilot.pause()
-        assert not app.screen.has_class("-too-small")
+        await wait_until(pilot, lambda: not app.screen.has_class("-too-small"), "the resize")
         assert "┌" in plot_text(app) or "│" in plot_text(app)
 
 
@@ -118,6 +118,7 @@ async def test_screenshot_key_saves_svg(tmp_path, monkeypatch):
     app = CalcTermApp(scene=get("tangent")())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s")
-        await pilot.pause()
+        await wait_until(pilot, lambda: any(tmp_path.glob("calcterm-tangent-*.svg")),
+                         "the screenshot file")
     shots = list(tmp_path.glob("calcterm-tangent-*.svg"))
     assert len(shots) == 1 and shots[0].read_text().startswith("<svg")
