@@ -18,7 +18,8 @@ from urllib.parse import urlsplit
 
 DEFAULT_MAX_SESSIONS = 24
 """Sessions served at once unless --max-sessions says otherwise: a class, with room to spare.
-Each session is one calcterm process (about 70–80 MB resident, see tests/classroom_load.py)."""
+Each session is one calcterm process: about 60–75 MB resident, 47 MB proportional (shared
+pages split), so 24 sessions take about 1.1 GB (tests/classroom_load.py measures it)."""
 
 MIN_SIZE = (20, 8)
 MAX_SIZE = (300, 100)
