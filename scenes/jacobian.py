@@ -7,15 +7,15 @@ from typing import Any
 
 import numpy as np
 
-from calcterm.compute.contours import marching_squares
 from calcterm.compute.maps import (
-    PRESETS, PlaneMap, cell_image_area, compose, coupling_inverse, disk_probability, gaussian,
-    gaussian_disk, gaussian_sum_limits, morph, naive_radius_pdf, normal_samples, plane_map,
-    polar_sums, pushed_density, rayleigh_pdf,
+    PRESETS, cell_image_area, compose, coupling_inverse, disk_probability, gaussian, gaussian_disk,
+    gaussian_sum_limits, normal_samples, plane_map, polar_sums, pushed_density,
 )
 from calcterm.params import Choice, Expression, Integer, Number
-from calcterm.plot import Figure, HLine, Label, Line, Panel, Points, arrow, polygon, shade
+from calcterm.plot import Figure
 from calcterm.scene import Scene
+from calcterm.scenes import _jacobian_views as views
+from calcterm.scenes._jacobian_views import H_FLOOR, N_MAX, TURN
 from calcterm.text import T, fmt
 
 MAPS = ("polar", "square", "exp", "shear", "coupling", "custom")
@@ -25,18 +25,8 @@ MAP_LABELS = {"polar": T("polar (r, θ)", "极坐标 (r, θ)"), "square": "z ↦
 VIEWS = ("cell", "integral", "density", "compose")
 VIEW_LABELS = {"cell": T("a mapped cell", "映射后的小方格"), "integral": T("change of variables", "变量替换"),
                "density": T("densities", "概率密度"), "compose": T("chain rule", "链式法则")}
-H_FLOOR = 1e-6
-N_MAX = 1024
 BATCHES = 20
 """The density view reveals its samples in this many steps."""
-TURN = 10.0
-"""Degrees the tangent vector turns per step in the compose view."""
-HIST_TOP = 4.5
-WIDE = 100
-NARROW = 70
-"""Below this many columns two panels are stacked instead of set side by side."""
-CLOUD = 4000
-"""At most this many samples are drawn as dots: more only saturate the braille grid."""
 
 
 def _det(m: np.ndarray) -> float:
@@ -47,23 +37,6 @@ def _det(m: np.ndarray) -> float:
 
 def _matrix(m: np.ndarray) -> str:
     return f"[[{fmt(m[0, 0], '.4g')}, {fmt(m[0, 1], '.4g')}], [{fmt(m[1, 0], '.4g')}, {fmt(m[1, 1], '.4g')}]]"
-
-
-def _fit(points_x: np.ndarray, points_y: np.ndarray, width: int, height: int,
-         margin: float = 0.12) -> tuple[float, float, float, float]:
-    """An equal-aspect view holding the points, for a panel of width × height cells."""
-    x, y = points_x[np.isfinite(points_x)], points_y[np.isfinite(points_y)]
-    if x.size == 0 or y.size == 0:
-        return (-1.0, 1.0, -1.0, 1.0)
-    cx, cy = (x.max() + x.min()) / 2, (y.max() + y.min()) / 2
-    hx, hy = (x.max() - x.min()) / 2 or 1e-9, (y.max() - y.min()) / 2 or 1e-9
-    hx, hy = max(hx, 1e-3 * hy), max(hy, 1e-3 * hx)
-    ratio = max(width - 8, 8) / (2.0 * max(height - 4, 4))  # cells are about twice as tall
-    if hx / hy < ratio:
-        hx = hy * ratio
-    else:
-        hy = hx / ratio
-    return (cx - (1 + margin) * hx, cx + (1 + margin) * hx, cy - (1 + margin) * hy, cy + (1 + margin) * hy)
 
 
 class Jacobian(Scene):
@@ -268,177 +241,9 @@ class Jacobian(Scene):
     # -- drawing ------------------------------------------------------------------------
 
     def draw(self, width: int, height: int) -> Figure:
-        return {"cell": self._draw_cell, "integral": self._draw_integral,
-                "density": self._draw_density, "compose": self._draw_compose}[self["view"]](width, height)
-
-    def _draw_cell(self, width: int, height: int) -> Figure:
-        u0, v0, h, t = self["u0"], self["v0"], self.h, self["morph"]
-        ticks = np.arange(-2, 7) * (h / 2)
-        run = np.linspace(-h, 2 * h, 41)
-        lines = [(np.full_like(run, u0 + k), v0 + run) for k in ticks] + \
-                [(u0 + run, np.full_like(run, v0 + k)) for k in ticks]
-        left = Panel(title=T("(u, v): the square, side h = {h}", "(u, v)：边长 h = {h} 的正方形").format(
-            h=fmt(h, ".3g")), xlabel="u", ylabel="v")
-        right = Panel(title=T("(x, y): its image and J·square", "(x, y)：它的像与 J·正方形"),
-                      xlabel="x", ylabel="y")
-        corners = np.array([[0, 0], [h, 0], [h, h], [0, h]], dtype=float)
-        with np.errstate(all="ignore"):
-            mapped = [morph(self.T, u, v, t) for u, v in lines]
-            fill = np.linspace(0.0, h, 40)
-            fu, fv = np.meshgrid(u0 + fill, v0 + fill)
-            ix, iy = morph(self.T, fu.ravel(), fv.ravel(), t)
-            A = (1 - t) * np.eye(2) + t * self.J
-            px, py = morph(self.T, np.array([u0]), np.array([v0]), t)
-            para = np.array([px[0], py[0]]) + corners @ A.T
-        for (u, v), (x, y) in zip(lines, mapped):
-            left.add(Line(u, v, "", "muted", style="solid"))
-            right.add(Line(x, y, "", "muted", style="solid"))
-        left.add(shade(lambda u, v: (u >= u0) & (u <= u0 + h) & (v >= v0) & (v <= v0 + h),
-                       color="accent", label=T("cell", "小方格"), density=0.6),
-                 polygon(np.array([u0, v0]) + corners, "accent"),
-                 Points(np.array([u0]), np.array([v0]), "", "error", "●"))
-        right.add(Points(ix, iy, T("image", "像"), "success", "braille"),
-                  polygon(para, "accent", T("T(p) + J·cell", "T(p) + J·小方格"), style="dashed"),
-                  Points(px, py, "", "error", "●"))
-        allx = np.concatenate([x for x, _ in mapped] + [para[:, 0]])
-        ally = np.concatenate([y for _, y in mapped] + [para[:, 1]])
-        ratio = self._ratio_panel()
-        if width >= WIDE:
-            w = width // 3
-            lv = _fit(np.array([u0 - h, u0 + 2 * h]), np.array([v0 - h, v0 + 2 * h]), w, height)
-            left.xlim, left.ylim = lv[:2], lv[2:]
-            rv = _fit(allx, ally, w, height, margin=0.02)
-            right.xlim, right.ylim = rv[:2], rv[2:]
-            return Figure([left, right, ratio], rows=1, cols=3)
-        stacked = width < NARROW
-        rv = _fit(allx, ally, width if stacked else width // 2, height // 2 if stacked else height,
-                  margin=0.02)
-        right.xlim, right.ylim = rv[:2], rv[2:]
-        return Figure([right, ratio], rows=2 if stacked else 1, cols=1 if stacked else 2)
-
-    def _ratio_panel(self) -> Panel:
-        panel = Panel(title=T("area(image)/h² → |det J|", "像的面积/h² → |det J|"), xlabel="h",
-                      xscale="log", xlim=(H_FLOOR / 2, 2 * max(self["h"], 1e-6) * 1.5))
-        hs = np.array([p[0] for p in self.history])
-        ratios = np.array([p[1] for p in self.history])
-        if math.isfinite(self.det):
-            panel.add(HLine(abs(self.det), "success"),
-                      Label(H_FLOOR, abs(self.det), "|det J|", "success", align="left"))
-        panel.add(Line(hs, ratios, T("ratio", "比值"), "accent", style="solid"),
-                  Points(hs[-1:], ratios[-1:], "", "accent", "●"))
-        values = np.concatenate([ratios, [abs(self.det)]])
-        values = values[np.isfinite(values)]
-        if values.size:
-            lo, hi = float(values.min()), float(values.max())
-            pad = 0.1 * (hi - lo) or 0.1 * max(abs(hi), 1e-12)
-            panel.ylim = (lo - pad, hi + pad)
-        return panel
-
-    def _draw_integral(self, width: int, height: int) -> Figure:
-        R, theta_max = self["R"], self["theta_max"]
-        k = min(self.n, 12)
-        region = Panel(title=T("(r, θ) cells: area ≈ r·Δr·Δθ", "(r, θ) 小格：面积 ≈ r·Δr·Δθ"),
-                       xlabel="x", ylabel="y")
-        arc = np.linspace(0.0, theta_max, 241)
-        for r in R * np.arange(1, k + 1) / k:
-            region.add(Line(r * np.cos(arc), r * np.sin(arc), "", "muted", style="solid"))
-        for angle in theta_max * np.arange(k + 1) / k:
-            region.add(Line(np.array([0.0, R * math.cos(angle)]), np.array([0.0, R * math.sin(angle)]),
-                            "", "muted", style="solid"))
-        if theta_max > 2 * math.pi:
-            again = arc[arc > 2 * math.pi]
-            region.add(Line(1.02 * R * np.cos(again), 1.02 * R * np.sin(again),
-                            T("covered twice", "覆盖两次"), "error", style="solid"))
-        view = _fit(np.array([-R, R]), np.array([-R, R]), width // 2, height)
-        region.xlim, region.ylim = view[:2], view[2:]
-        sums = Panel(title=T("sums against n", "和随 n 的变化"), xlabel="n", xscale="log",
-                     xlim=(0.7, 1.5 * N_MAX))
-        ns = np.array([p[0] for p in self.history])
-        exact = gaussian_disk(R, theta_max)
-        sums.add(HLine(exact, "foreground"), Label(1.0, exact, T("exact", "精确值"), "foreground"),
-                 Line(ns, [p[1] for p in self.history], T("with |J| = r", "乘 |J| = r"), "success",
-                      style="solid"),
-                 Line(ns, [p[2] for p in self.history], T("without |J|", "不乘 |J|"), "error",
-                      style="solid"))
-        limits = gaussian_sum_limits(R, theta_max)
-        values = [exact, limits.with_jacobian, limits.without_jacobian] + \
-            [v for p in self.history for v in p[1:]]
-        sums.ylim = (min(0.0, min(values)), 1.15 * max(values))
-        return Figure([region, sums], rows=1, cols=2)
-
-    def _draw_density(self, width: int, height: int) -> Figure:
-        shown = self.revealed
-        if self.coupling:
-            return Figure([self._coupling_left(width, height), self._coupling_right(shown, width, height)],
-                          rows=1, cols=2)
-        cloud = Panel(title=T("(x, y) ~ N(0, I): {n} points", "(x, y) ~ N(0, I)：{n} 个点").format(
-            n=str(len(shown))), xlabel="x", ylabel="y")
-        view = _fit(np.array([-3.5, 3.5]), np.array([-3.5, 3.5]), width // 2, height)
-        cloud.xlim, cloud.ylim = view[:2], view[2:]
-        cloud.add(Points(shown[:CLOUD, 0], shown[:CLOUD, 1], "", "primary", "braille"))
-        r = np.hypot(shown[:, 0], shown[:, 1])
-        edges = np.linspace(0.0, HIST_TOP, 37)
-        counts, _ = np.histogram(r, bins=edges)
-        heights = counts / (len(r) * np.diff(edges))
-        hx = np.repeat(edges, 2)[1:-1]
-        hist = Panel(title=T("density of r = ‖(x, y)‖", "r = ‖(x, y)‖ 的密度"), xlabel="r",
-                     xlim=(0.0, HIST_TOP), ylim=(0.0, 1.1))
-        grid = np.linspace(0.0, HIST_TOP, 181)
-        hist.add(Line(hx, np.repeat(heights, 2), T("histogram", "直方图"), "primary", style="solid"),
-                 Line(grid, rayleigh_pdf(grid), "r·e^(−r²/2)", "success", style="solid"),
-                 Line(grid, np.exp(-grid**2 / 2), T("e^(−r²/2), no r", "e^(−r²/2)，缺 r"), "error",
-                      style="dashed"))
-        return Figure([cloud, hist], rows=1, cols=2)
-
-    def _coupling_left(self, width: int, height: int) -> Panel:
-        shown = self.points[: min(len(self.revealed), CLOUD)]
-        panel = Panel(title=T("u ~ N(0, I)", "u ~ N(0, I)"), xlabel="u₁", ylabel="u₂")
-        view = _fit(np.array([-3.5, 3.5]), np.array([-3.5, 3.5]), width // 2, height)
-        panel.xlim, panel.ylim = view[:2], view[2:]
-        return panel.add(Points(shown[:, 0], shown[:, 1], "", "primary", "braille"))
-
-    def _coupling_right(self, shown: np.ndarray, width: int, height: int) -> Panel:
-        panel = Panel(title=T("y = T(u) and p_U(T⁻¹y)/|det J|", "y = T(u) 与 p_U(T⁻¹y)/|det J|"),
-                      xlabel="y₁", ylabel="y₂")
-        view = _fit(np.array([-3.5, 3.5]), np.array([-4.0, 4.0]), width // 2, height)
-        panel.xlim, panel.ylim = view[:2], view[2:]
-        panel.add(Points(shown[:CLOUD, 0], shown[:CLOUD, 1], "", "primary", "braille"))
-        xs, ys = np.linspace(view[0], view[1], 120), np.linspace(view[2], view[3], 120)
-        z = pushed_density(self.flow, coupling_inverse, xs[None, :], ys[:, None])
-        segs = [marching_squares(xs, ys, z, c) for c in (0.01, 0.05, 0.1)]
-        segs = np.concatenate(segs)
-        gap = np.full((len(segs), 1), np.nan)
-        panel.add(Line(np.hstack([segs[:, :, 0], gap]).ravel(), np.hstack([segs[:, :, 1], gap]).ravel(),
-                       T("formula, levels .01 .05 .1", "公式，等值线 .01 .05 .1"), "success", style="solid"))
-        circle = np.linspace(0, 2 * math.pi, 121)
-        panel.add(Line(np.cos(circle), np.sin(circle), T("‖y‖ = 1", "‖y‖ = 1"), "accent", style="dashed"))
-        return panel
-
-    def _draw_compose(self, width: int, height: int) -> Figure:
-        phi = math.radians(TURN * self.t)
-        circle = np.linspace(0, 2 * math.pi, 121)
-        unit_circle = np.vstack([np.cos(circle), np.sin(circle)])
-        w = np.array([math.cos(phi), math.sin(phi)])
-        stages = [(np.eye(2), T("tangent vectors w at p", "p 点的切向量 w"), "w"),
-                  (self.J1, T("J₁w at T(p)", "T(p) 处的 J₁w"), "J₁w"),
-                  (self.J_product, T("J₂J₁w at the end", "终点处的 J₂J₁w"), "J₂J₁w")]
-        cols = 3 if width >= WIDE else 1
-        panels = []
-        for matrix, title, name in stages:
-            with np.errstate(all="ignore"):
-                ellipse = matrix @ unit_circle
-                tip = matrix @ w
-            panel = Panel(title=title)
-            panel.add(Line(ellipse[0], ellipse[1], "", "primary", style="solid"))
-            if np.all(np.isfinite(tip)):
-                arrow(panel, (0.0, 0.0), tip, "accent", name)
-            view = _fit(np.append(ellipse[0], 0.0), np.append(ellipse[1], 0.0),
-                        width // cols, height // (3 // cols), margin=0.15)
-            panel.xlim, panel.ylim = view[:2], view[2:]
-            panels.append(panel)
-        if cols == 1:
-            return Figure(panels[1:], rows=1, cols=2)
-        return Figure(panels, rows=1, cols=3)
+        draw = {"cell": views.cell_figure, "integral": views.integral_figure,
+                "density": views.density_figure, "compose": views.compose_figure}[self["view"]]
+        return draw(self, width, height)
 
     # -- numbers ------------------------------------------------------------------------
 

@@ -13,11 +13,12 @@ from calcterm.compute.integrals import (
     EXPECTED_ORDER, Quadrature, RiemannSum, accumulate, integrate, observed_order, riemann_sum,
 )
 from calcterm.params import Choice, Expression, Integer, Number
-from calcterm.plot import Figure, HLine, Label, Line, Panel, Points, VLine, sample_count, shade
+from calcterm.plot import Figure
 from calcterm.scene import Job, Scene
+from calcterm.scenes import _riemann_views as views
+from calcterm.scenes._riemann_views import N_MAX, ROUNDING
 from calcterm.text import T, fmt
 
-N_MAX = 4096
 SWEEP = 60
 """Cursor steps from a to b in the accumulate view."""
 FINE = 4
@@ -26,10 +27,6 @@ NARROW = 70
 """Below this many columns the panels are stacked instead of set side by side."""
 HEAVY_N = 1024
 """From this many slices on, a step's sums are computed off the UI thread."""
-TAGS_SHOWN = 48
-ROUNDING = 1e-13
-"""Errors below this times the size of the integral count as rounding: the rule is exact."""
-"""Tags are marked on the curve up to this many slices."""
 RULES = ("left", "right", "midpoint", "trapezoid", "simpson", "random", "lower", "upper")
 RULE_LABELS = {
     "left": T("left", "左端点"), "right": T("right", "右端点"), "midpoint": T("midpoint", "中点"),
@@ -156,7 +153,7 @@ class Riemann(Scene):
         if self["view"] == "accumulate" or self._n_at(self.t + 1) < HEAVY_N:
             return None
         n = self._n_at(self.t + 1)
-        task = (self.g, self["a"], self["b"], n, self["rule"], self.seed, self.target, self._scale())
+        task = (self.g, self["a"], self["b"], n, self["rule"], self.seed, self.target, self.error_scale())
         return Job(run=lambda progress: compute_sums(*task), adopt=self._adopt,
                    label=T("summing", "求和中"))
 
@@ -166,9 +163,9 @@ class Riemann(Scene):
 
     def _sums(self, n: int) -> Sums:
         return compute_sums(self.g, self["a"], self["b"], n, self["rule"], self.seed, self.target,
-                            self._scale())
+                            self.error_scale())
 
-    def _scale(self) -> float:
+    def error_scale(self) -> float:
         """The size of the numbers being added, for telling an error from rounding."""
         size = abs(self.quad.value) + abs(self.target)
         return max(size, 1.0) if math.isfinite(size) else 1.0
@@ -184,8 +181,13 @@ class Riemann(Scene):
         return self["a"] + (self["b"] - self["a"]) * min(self.t, SWEEP) / SWEEP
 
     @property
+    def sweep_index(self) -> int:
+        """Where the cursor is in the fine grid of the drawn F."""
+        return min(self.t, SWEEP) * FINE
+
+    @property
     def F_at_cursor(self) -> float:
-        return float(self.fine_F[min(self.t, SWEEP) * FINE])
+        return float(self.fine_F[self.sweep_index])
 
     def F_slope(self) -> float:
         """F′ at the cursor from quadratures of f alone, never from f(x) itself.
@@ -214,173 +216,19 @@ class Riemann(Scene):
 
     # -- drawing ------------------------------------------------------------------------
 
-    def _window(self) -> tuple[float, float]:
+    def window(self) -> tuple[float, float]:
         lo, hi = sorted((self["a"], self["b"]))
         pad = 0.06 * (hi - lo) if hi > lo else 0.5
         return lo - pad, hi + pad
 
     def draw(self, width: int, height: int) -> Figure:
         if self["view"] == "accumulate":
-            return Figure(self._sweep_panels(width), rows=2, cols=1)
-        side = self._ftc_panel() if self["view"] == "ftc" else self._error_panel()
+            return Figure(views.sweep_panels(self, width), rows=2, cols=1)
+        side = views.ftc_panel(self) if self["view"] == "ftc" else views.error_panel(self)
         if width < NARROW:  # side by side the error panel would be a sliver: stack them
-            return Figure([self._sum_panel(width), side], rows=2, cols=1)
-        return Figure([self._sum_panel(round(width * 0.62)), side], rows=1, cols=2, weights=(0.62, 0.38))
-
-    def _approximant(self, x: np.ndarray) -> np.ndarray:
-        """The rule's piecewise picture of g: steps, chords or parabolas (nan outside [a, b])."""
-        s, rule = self.sums.s, self["rule"]
-        edges = s.edges if s.dx >= 0 else s.edges[::-1]
-        i = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, s.n - 1)
-        t = (x - edges[i]) / (edges[i + 1] - edges[i]) if s.dx != 0 else np.zeros_like(x)
-        inside = (x >= edges[0]) & (x <= edges[-1])
-        ordered = (lambda v: v) if s.dx >= 0 else (lambda v: v[::-1])
-        with np.errstate(all="ignore"):
-            if rule == "trapezoid":
-                y = ordered(self._tag_values())
-                out = y[i] + t * (y[i + 1] - y[i])
-            elif rule == "simpson":
-                y = ordered(self._tag_values())
-                y0, ym, y1 = y[2 * i], y[2 * i + 1], y[2 * i + 2]
-                out = y0 * (1 - t) * (1 - 2 * t) + 4 * ym * t * (1 - t) + y1 * t * (2 * t - 1)
-            else:
-                out = ordered(s.heights)[i]
-        return np.where(inside, out, np.nan)
-
-    def _tag_values(self) -> np.ndarray:
-        with np.errstate(all="ignore"):
-            return np.asarray(self.g(self.sums.s.tags), dtype=float)
-
-    def _sum_panel(self, width: int) -> Panel:
-        s = self.sums.s
-        lo, hi = self._window()
-        xs = np.linspace(lo, hi, sample_count(width))
-        curve = np.asarray(self.g(xs), dtype=float)
-        name = "f′" if self["view"] == "ftc" else "f"
-        title = T("{g}(x), {rule}, n = {n}", "{g}(x)，{rule}，n = {n}").format(
-            g=name, rule=RULE_LABELS[self["rule"]], n=str(s.n))
-        panel = Panel(title=title, xlabel="x", xlim=(lo, hi))
-        p = self._approximant
-        panel.add(shade(lambda x, y: _between(p(x), y, positive=True), color="success", density=0.3),
-                  shade(lambda x, y: _between(p(x), y, positive=False), color="error", density=0.3),
-                  HLine(0.0, "muted"))
-        ox, oy = self._outline(width)
-        panel.add(Line(ox, oy, "", "foreground", style="solid"),
-                  Line(xs, curve, f"{name}(x)", "primary", style="solid"))
-        if s.n <= TAGS_SHOWN:
-            panel.add(Points(s.tags, self._tag_values(), T("tags ξᵢ", "取点 ξᵢ"), "accent", "•"))
-        finite = np.concatenate([curve[np.isfinite(curve)], s.heights[np.isfinite(s.heights)], [0.0]])
-        if finite.size:
-            top, bottom = float(finite.max()), float(finite.min())
-            span = top - bottom or 1.0
-            panel.ylim = (bottom - 0.08 * span, top + 0.08 * span)
-        return panel
-
-    def _outline(self, width: int) -> tuple[np.ndarray, np.ndarray]:
-        """The tops of the slices, with their sides while the slices are wide enough to see."""
-        s, rule = self.sums.s, self["rule"]
-        edges = s.edges
-        sides = 3 * s.n <= width
-        if rule in ("trapezoid", "simpson"):
-            per = 8 if rule == "simpson" and sides else 1
-            frac = np.arange(per) / per
-            x = np.concatenate([(edges[:-1, None] + frac[None, :] * s.dx).ravel(), edges[-1:]])
-            y = self._approximant(x)
-            if not sides:
-                return x, y
-            poles = np.repeat(edges, 3)
-            pole_y = np.tile([0.0, np.nan, np.nan], edges.size)
-            pole_y[1::3] = self._approximant(edges)
-            return np.concatenate([x, [np.nan], poles]), np.concatenate([y, [np.nan], pole_y])
-        h = s.heights
-        if sides:
-            x = np.column_stack([edges[:-1], edges[:-1], edges[1:], edges[1:]]).ravel()
-            y = np.column_stack([np.zeros(s.n), h, h, np.zeros(s.n)]).ravel()
-        else:
-            x = np.column_stack([edges[:-1], edges[1:]]).ravel()
-            y = np.repeat(h, 2)
-        return x, y
-
-    def _error_panel(self) -> Panel:
-        panel = Panel(title=T("|Sₙ − I| against n", "|Sₙ − I| 随 n"), xlabel="n",
-                      xscale="log", yscale="log", xlim=(1.0, 2.0 * N_MAX))
-        ns = np.array([h[0] for h in self.history], dtype=float)
-        errors = np.abs(np.array([h[1] for h in self.history]))
-        scale = self._scale()
-        shown = np.isfinite(errors) & (errors > ROUNDING * scale)
-        if not shown.any():
-            panel.ylim = (1e-17 * scale, scale)
-            message = (T("Sₙ = I to rounding", "Sₙ 与 I 在舍入误差内相等") if np.isfinite(errors).any()
-                       else T("no finite error", "误差无定义"))
-            return panel.add(Label(64.0, 1e-8 * scale, message, "muted", align="center"))
-        n0, e0 = ns[shown][0], errors[shown][0]
-        grid = np.array([n0, 2.0 * N_MAX])
-        for p, style in ((1, "dotted"), (2, "dashed"), (4, "dashdot")):
-            panel.add(Line(grid, e0 * (grid / n0) ** -p, f"n⁻{'¹²⁴'[(p > 1) + (p > 2)]}", "muted",
-                           style=style))
-        panel.add(Line(ns[shown], errors[shown], T("this run", "本次"), "accent", style="solid"),
-                  Points(ns[shown][-1:], errors[shown][-1:], "", "accent", "●"))
-        # fixed for the whole run: from where n⁻⁴ ends (or the smallest error) up to e₀
-        steepest = e0 * (2.0 * N_MAX / n0) ** -4
-        low = max(min(steepest, float(errors[shown].min()) / 3), ROUNDING * scale / 3)
-        panel.ylim = (low, max(float(errors[shown].max()), e0) * 3)
-        return panel
-
-    def _ftc_panel(self) -> Panel:
-        panel = Panel(title=T("Sₙ of f′ → f(b) − f(a)", "f′ 的和 Sₙ → f(b) − f(a)"), xlabel="n",
-                      xscale="log", xlim=(1.0, 2.0 * N_MAX))
-        ns = np.array([h[0] for h in self.history], dtype=float)
-        sums = np.array([h[2] for h in self.history])
-        target = self.fb_minus_fa
-        panel.add(HLine(target, "success"),
-                  Label(2.0 * N_MAX, target, "f(b) − f(a)", "success", align="right"),
-                  Line(ns, sums, T("Sₙ", "Sₙ"), "accent", style="solid"),
-                  Points(ns[-1:], sums[-1:], "", "accent", "●"))
-        values = np.concatenate([sums[np.isfinite(sums)], [target] if math.isfinite(target) else []])
-        if values.size:
-            lo, hi = float(values.min()), float(values.max())
-            pad = 0.15 * (hi - lo) or 0.1 * max(abs(hi), 1.0)
-            panel.ylim = (lo - pad, hi + pad)
-        return panel
-
-    def _sweep_panels(self, width: int) -> list[Panel]:
-        lo, hi = self._window()
-        a, x = self["a"], self.cursor
-        xs = np.linspace(lo, hi, sample_count(width))
-        fx = np.asarray(self.f(xs), dtype=float)
-        left, right = sorted((a, x))
-
-        def swept(px: np.ndarray, py: np.ndarray, positive: bool) -> np.ndarray:
-            inside = (px >= left) & (px <= right)
-            return inside & _between(np.asarray(self.f(px), dtype=float), py, positive)
-
-        top = Panel(title=T("f, swept from a to x", "f，从 a 扫到 x"), xlabel="x", xlim=(lo, hi))
-        top.add(shade(lambda px, py: swept(px, py, True), color="success"),
-                shade(lambda px, py: swept(px, py, False), color="error"),
-                HLine(0.0, "muted"), Line(xs, fx, "f(x)", "primary", style="solid"),
-                VLine(x, "accent"), Points(np.array([x]), np.array([float(self.f(np.array([x]))[0])]),
-                                           "", "accent", "●"))
-        k = min(self.t, SWEEP) * FINE
-        bottom = Panel(title=T("F(x) = ∫ₐˣ f: its slope at x is f(x)", "F(x) = ∫ₐˣ f：它在 x 处的斜率是 f(x)"),
-                       xlabel="x", xlim=(lo, hi))
-        bottom.add(HLine(0.0, "muted"),
-                   Line(self.fine_x[: k + 1], self.fine_F[: k + 1], "F(x)", "success", style="solid"))
-        slope = float(self.f(np.array([x]))[0])
-        reach = 0.08 * (hi - lo)
-        if math.isfinite(slope):
-            tx = np.array([x - reach, x + reach])
-            bottom.add(Line(tx, self.F_at_cursor + slope * (tx - x), T("slope f(x)", "斜率 f(x)"),
-                            "accent", style="dashed"))
-        bottom.add(Points(np.array([x]), np.array([self.F_at_cursor]), "", "accent", "●"))
-        values = self.fine_F[np.isfinite(self.fine_F)]
-        if values.size:
-            span = float(values.max() - values.min()) or 1.0
-            bottom.ylim = (float(min(values.min(), 0.0)) - 0.1 * span, float(max(values.max(), 0.0)) + 0.1 * span)
-        finite = fx[np.isfinite(fx)]
-        if finite.size:
-            span = float(finite.max() - finite.min()) or 1.0
-            top.ylim = (float(min(finite.min(), 0.0)) - 0.08 * span, float(max(finite.max(), 0.0)) + 0.08 * span)
-        return [top, bottom]
+            return Figure([views.sum_panel(self, width), side], rows=2, cols=1)
+        return Figure([views.sum_panel(self, round(width * 0.62)), side], rows=1, cols=2,
+                      weights=(0.62, 0.38))
 
     # -- numbers --------------------------------------------------------------------------
 
@@ -406,7 +254,7 @@ class Riemann(Scene):
 
     def _order_text(self) -> T | str:
         error = self.sums.error
-        if math.isfinite(error) and abs(error) <= ROUNDING * self._scale():
+        if math.isfinite(error) and abs(error) <= ROUNDING * self.error_scale():
             return T("— (exact to rounding)", "—（在舍入误差内精确）")
         return fmt(self.sums.order, ".2f")
 
@@ -483,10 +331,3 @@ def compute_sums(g: Callable[[np.ndarray], np.ndarray], a: float, b: float, n: i
     lower, upper = (infima, suprema) if b >= a else (suprema, infima)  # Δx < 0 swaps them
     return Sums(s, float(error), order, lower, upper)
 
-
-def _between(p: np.ndarray, y: np.ndarray, positive: bool) -> np.ndarray:
-    """Where y lies between 0 and p(x), on the side of the axis asked for."""
-    with np.errstate(invalid="ignore"):
-        if positive:
-            return (p > 0) & (y >= 0) & (y <= p)
-        return (p < 0) & (y <= 0) & (y >= p)
