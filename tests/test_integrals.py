@@ -239,3 +239,15 @@ def test_riemann_sums_of_the_derivative_reach_the_change_in_f():
               for n in (10, 20, 40)]
     assert errors[0] > errors[1] > errors[2]
     assert observed_order(errors[1], errors[2]) == pytest.approx(2.0, abs=0.01)
+
+
+def test_leading_error_terms_quoted_in_the_explanation():
+    """Euler–Maclaurin: L − I ≈ (Δx/2)(f(a) − f(b)), T − I ≈ (Δx²/12)(f′(b) − f′(a)), M − I ≈ −half."""
+    a, b, n = 0.0, 1.0, 256
+    dx, exact = (b - a) / n, math.e - 1
+    left = riemann_sum(np.exp, a, b, n, "left").total - exact
+    trap = riemann_sum(np.exp, a, b, n, "trapezoid").total - exact
+    mid = riemann_sum(np.exp, a, b, n, "midpoint").total - exact
+    assert left == pytest.approx(dx / 2 * (1 - math.e), rel=1e-2)
+    assert trap == pytest.approx(dx**2 / 12 * (math.e - 1), rel=1e-5)
+    assert mid == pytest.approx(-dx**2 / 24 * (math.e - 1), rel=1e-5)
