@@ -123,7 +123,7 @@ class Lagrange(Scene):
         self.end_centre = np.array([2 * cx, 2 * cy]) if self.centre_mode else np.array([cx, cy])
         self.view = self._choose_view()
         self.curve = cs.trace(self.base, self.view)
-        half = 2.0 * self.view[1]  # the renderer widens a square view to the panel's shape
+        half = 3.0 * self.view[1]  # the renderer widens a square view to the panel's shape
         self.wide = (-half, half, -half, half)
         self.drawn = cs.trace(self.base, self.wide, 241)
         g_pts = self.curve.points
@@ -229,25 +229,43 @@ class Lagrange(Scene):
 
     @QUIET
     def draw(self, width: int, height: int) -> Figure:
-        panels = [self._map()]
-        if width >= 60:
-            panels.append(self._along())
+        """Map, f along the curve, then ∇f × ∇g (or λ*(t) as the centre moves): all three in a
+        row when wide, the first two stacked when tall, side by side when short."""
+        if width < 60:
+            return Figure([self._map(width, height)])
+        if self.centre_mode:
+            side = [self._lambda_panel(), self._along()]
+        else:
+            side = [self._along(), self._alignment()]
         if width >= 100:
-            panels.append(self._lambda_panel() if self.centre_mode else self._alignment())
-        weights = {1: (1,), 2: (3, 2), 3: (2, 1, 1)}[len(panels)]
-        return Figure(panels, rows=1, cols=len(panels), weights=weights)
+            return Figure([self._map(width // 2, height), *side], rows=1, cols=3, weights=(2, 1, 1))
+        if height >= 30:
+            return Figure([self._map(width, height // 2), side[0]], rows=2, cols=1)
+        return Figure([self._map(3 * width // 5, height), side[0]], rows=1, cols=2, weights=(3, 2))
 
-    def _contours(self) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-        key = (self.t if self.centre_mode else 0)
+    def _region(self, width: int, height: int) -> tuple[float, float, float, float]:
+        """About what the renderer shows of the square view in a width × height panel: it
+        widens one axis so that a unit is as long across as up (a cell is 2 × 4 dots)."""
+        cols, rows = max(width - 7, 4), max(height - 4, 2)
+        stretch = cols / (2.0 * rows)
+        half = self.view[1] * 1.1
+        hx, hy = half * max(stretch, 1.0), half / min(stretch, 1.0)
+        return (-hx, hx, -hy, hy)
+
+    def _contours(self, region: tuple[float, float, float, float]
+                  ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        key = (self.t if self.centre_mode else 0, region)
         cached = getattr(self, "_contour_cache", None)
         if cached is not None and cached[0] == key:
             return cached[1]
         p = self.problem
-        xs, ys, z = grid(lambda x, y: p.value(p.f, x, y), self.wide, 121, 121)
-        inner = np.abs(xs) <= self.view[1]
+        nx = int(np.clip(71 * (region[1] - region[0]) / (region[3] - region[2]), 51, 141))
+        ny = int(np.clip(71 * (region[3] - region[2]) / (region[1] - region[0]), 51, 141))
+        xs, ys, z = grid(lambda x, y: p.value(p.f, x, y), region, nx, ny)
+        inner_x, inner_y = np.abs(xs) <= self.view[1], np.abs(ys) <= self.view[1]
         touching = {k.f for k in self.solution.critical if math.isfinite(k.f)}
         with np.errstate(all="ignore"):  # a huge f overflows the cell averages: no contour there
-            levels = quantile_levels(z[np.ix_(inner, inner)], 7)
+            levels = quantile_levels(z[np.ix_(inner_y, inner_x)], 6)
             background = _segments_to_line(np.concatenate(
                 [marching_squares(xs, ys, z, lv) for lv in levels] or [np.empty((0, 2, 2))]))
             green = _segments_to_line(np.concatenate(
@@ -255,7 +273,7 @@ class Lagrange(Scene):
         self._contour_cache = (key, (background, green))
         return background, green
 
-    def _map(self) -> Panel:
+    def _map(self, width: int, height: int) -> Panel:
         v = self.view
         kind = T("g ≤ 0", "g ≤ 0") if self.base.inequality else T("g = 0", "g = 0")
         panel = Panel(title=T("f contours, {k}", "f 的等高线，{k}").format(k=kind), xlabel="x",
@@ -264,7 +282,7 @@ class Lagrange(Scene):
         if self.base.inequality:
             panel.add(shade(lambda x, y: p.value(p.g, x, y) <= 0, color="c1", density=0.18,
                             label=T("feasible", "可行域")))
-        (bx, by), (gx, gy) = self._contours()
+        (bx, by), (gx, gy) = self._contours(self._region(width, height))
         panel.add(Line(bx, by, "", "muted", style="solid"))
         if len(gx):
             panel.add(Line(gx, gy, T("f = f(x*)", "f = f(x*)"), "success", style="solid"))

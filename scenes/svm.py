@@ -112,13 +112,16 @@ class SVM(Scene):
     # ------------------------------------------------------------------- drawing
 
     def draw(self, width: int, height: int) -> Figure:
-        panels = [self._points()]
-        if width >= 60:
-            panels.append(self._alphas() if width < 100 else self._objectives())
+        """Points, primal/dual, α's in a row when wide; points and α's stacked when tall, side
+        by side when short (the readout carries primal, dual and gap)."""
+        if width < 60:
+            return Figure([self._points()])
         if width >= 100:
-            panels.append(self._alphas())
-        weights = {1: (1,), 2: (3, 2), 3: (2, 1, 1)}[len(panels)]
-        return Figure(panels, rows=1, cols=len(panels), weights=weights)
+            return Figure([self._points(), self._objectives(), self._alphas()], rows=1, cols=3,
+                          weights=(2, 1, 1))
+        if height >= 30:
+            return Figure([self._points(), self._alphas()], rows=2, cols=1)
+        return Figure([self._points(), self._alphas()], rows=1, cols=2, weights=(3, 2))
 
     def _line(self, level: float) -> tuple[np.ndarray, np.ndarray] | None:
         """The line wᵀx + b = level across the view (None while w = 0)."""

@@ -306,3 +306,19 @@ def test_differential_entropy_can_be_negative():
     half = dense(lambda x: -normal_pdf(x, 0, 0.1) * np.log(np.maximum(normal_pdf(x, 0, 0.1), 1e-300)),
                  -2, 2, 200001)
     assert info.gaussian_entropy(0.1) == pytest.approx(half, abs=1e-9)
+
+
+def test_fit_steps_are_clipped_far_from_the_modes():
+    """m = −8, s = 0.1 against modes at ±6: the exact step on ln s would be e^(thousands)."""
+    m, s, _ = info.fit_step(-8.0, 0.1, 6.0, 1.0, forward=True)
+    assert abs(m + 8.0) <= info.MAX_STEP + 1e-12 and abs(math.log(s / 0.1)) <= info.MAX_STEP + 1e-12
+    _, gm, gl = info.forward_kl(0.5, 2.0, 1.0)
+    m, s, _ = info.fit_step(0.5, 2.0, 1.0, 0.01, forward=True)  # small steps are not touched
+    assert m == pytest.approx(0.5 - 0.01 * gm) and s == pytest.approx(2.0 * math.exp(-0.01 * gl))
+
+
+def test_underflow_is_zero_not_an_error():
+    with np.errstate(all="raise"):
+        assert info.softmax(np.array([1000.0, -1000.0]))[1] == 0.0
+        assert info.tilted(20, -800.0)[0][-1] == 0.0
+        assert math.isfinite(info.reverse_kl(-8.0, 0.1, 6.0)[0])

@@ -15,6 +15,8 @@ from typing import Callable
 import numpy as np
 
 _LOG_2PI = math.log(2.0 * math.pi)
+_UNDERFLOW_IS_ZERO = np.errstate(under="ignore")
+"""e^(−1000) is 0 here on purpose: a vanishing probability or density, not an error."""
 
 
 # ----------------------------------------------------------------------- discrete laws
@@ -37,7 +39,7 @@ def _xlogy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 def entropy(p: np.ndarray) -> float:
     """H(p) = −Σ p_i ln p_i in nats."""
     p = np.asarray(p, dtype=float)
-    return float(-_xlogy(p, p).sum())
+    return float(-_xlogy(p, p).sum()) + 0.0  # no −0.0 for a point mass
 
 
 def entropy_gradient(p: np.ndarray) -> np.ndarray:
@@ -96,6 +98,7 @@ def kl_along(q0: np.ndarray, p: np.ndarray, ts: np.ndarray) -> tuple[np.ndarray,
 # ------------------------------------------------------------------- softmax and loss
 
 
+@_UNDERFLOW_IS_ZERO
 def softmax(z: np.ndarray) -> np.ndarray:
     """q = e^z / Σ e^z along the last axis, computed after subtracting max z (no overflow)."""
     z = np.asarray(z, dtype=float)
@@ -103,6 +106,7 @@ def softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
+@_UNDERFLOW_IS_ZERO
 def log_softmax(z: np.ndarray) -> np.ndarray:
     """ln softmax(z) = z − logsumexp(z), exact even where softmax underflows to 0."""
     z = np.asarray(z, dtype=float)
@@ -150,6 +154,7 @@ def central_gradient(fun: Callable[[np.ndarray], float], z: np.ndarray, h: float
 # -------------------------------------------------------------------- maximum entropy
 
 
+@_UNDERFLOW_IS_ZERO
 def tilted(faces: int, lam: float) -> tuple[np.ndarray, float, float]:
     """p_i ∝ e^{λ i} on the faces 1..K, with its mean and variance.
 
@@ -229,6 +234,7 @@ _Z = np.linspace(-12.0, 12.0, 4801)
 _W = np.exp(-0.5 * _Z**2) / math.sqrt(2.0 * math.pi) * (_Z[1] - _Z[0])
 
 
+@_UNDERFLOW_IS_ZERO
 def _log_cosh(t: np.ndarray) -> np.ndarray:
     a = np.abs(t)
     return a + np.log1p(np.exp(-2.0 * a)) - math.log(2.0)
@@ -249,6 +255,7 @@ def gaussian_entropy(s: float) -> float:
     return 0.5 * (_LOG_2PI + 1.0) + math.log(s)
 
 
+@_UNDERFLOW_IS_ZERO
 def mixture_entropy(d: float) -> float:
     """h(p) = −E_p[ln p] for p = ½N(−d, 1) + ½N(d, 1) (by symmetry E_p g = E g(Z + d))."""
     return float(0.5 * _LOG_2PI + 0.5 * (1.0 + 2.0 * d * d) - _W @ _log_cosh(d * (_Z + d)))
@@ -265,6 +272,7 @@ def forward_kl(m: float, s: float, d: float) -> tuple[float, float, float]:
     return value, m / (s * s), 1.0 - second / (s * s)
 
 
+@_UNDERFLOW_IS_ZERO
 def reverse_kl(m: float, s: float, d: float) -> tuple[float, float, float]:
     """KL(q‖p) = −h(q) − E_q[ln p] and its gradient in (m, ln s).
 
@@ -277,7 +285,15 @@ def reverse_kl(m: float, s: float, d: float) -> tuple[float, float, float]:
     return value, -float(_W @ score), -1.0 - float(_W @ (score * s * _Z))
 
 
+MAX_STEP = 1.0
+"""Largest change of m or of ln s in one fit step: far from a mode with a tiny s the exact
+gradient is huge, and an unclipped step would fling q (or overflow e^(ln s))."""
+
+
 def fit_step(m: float, s: float, d: float, lr: float, forward: bool) -> tuple[float, float, float]:
-    """One gradient step on (m, ln s); returns the new (m, s) and the KL before the step."""
+    """One gradient step on (m, ln s), each coordinate's change clipped to ±MAX_STEP; returns
+    the new (m, s) and the KL before the step."""
     value, gm, gl = (forward_kl if forward else reverse_kl)(m, s, d)
-    return m - lr * gm, s * math.exp(-lr * gl), value
+    dm = min(max(-lr * gm, -MAX_STEP), MAX_STEP)
+    dl = min(max(-lr * gl, -MAX_STEP), MAX_STEP)
+    return m + dm, s * math.exp(dl), value
