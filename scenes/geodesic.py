@@ -11,7 +11,7 @@ import numpy as np
 
 from calcterm.compute.contours import marching_squares
 from calcterm.compute.manifolds import (
-    EARTH_RADIUS_KM, chart_line, chart_line_angle, classical_mds, descent_paths, fisher,
+    ANTIPODAL, EARTH_RADIUS_KM, chart_line, chart_line_angle, classical_mds, descent_paths, fisher,
     fisher_ellipse, gaussian_nll, graph_distances, great_circle_angle, great_circle_points,
     knn_graph, largest_component, lat_lon, natural_gradient, path_angle, pearson, relax_path,
     shoot, short_dlon, shortcut_edges, shortest_path, spearman, spiral, tissot, unit_vector,
@@ -182,11 +182,12 @@ class Geodesic(Scene):
         self.great = great_circle_points(*a, *b, 181)
         self.vertex = vertex_latitude(*a, *b)
         self.max_lat = float(np.max(lat_lon(self.great)[0]))
-        bearing = math.atan2(math.sin(math.radians(short_dlon(a[1], b[1]))) * math.cos(math.radians(b[0])),
-                             math.cos(math.radians(a[0])) * math.sin(math.radians(b[0]))
-                             - math.sin(math.radians(a[0])) * math.cos(math.radians(b[0]))
-                             * math.cos(math.radians(short_dlon(a[1], b[1]))))
-        self.clairaut_ab = math.cos(math.radians(a[0])) * math.sin(bearing)
+        nxt = lat_lon(self.great[1])                       # heading at A along the drawn circle
+        phi1, phi2 = math.radians(a[0]), math.radians(float(nxt[0]))
+        dlon = math.radians(short_dlon(a[1], float(nxt[1])))
+        bearing = math.atan2(math.sin(dlon) * math.cos(phi2),
+                             math.cos(phi1) * math.sin(phi2) - math.sin(phi1) * math.cos(phi2) * math.cos(dlon))
+        self.clairaut_ab = math.cos(phi1) * math.sin(bearing)
         mid = a[1] + short_dlon(a[1], b[1]) / 2
         self.mid_lon = (mid + 90.0) % 360.0 - 90.0           # chart centre in [−90, 270)
         la, lo = chart_line(*a, *b, PATH_POINTS)
@@ -514,7 +515,8 @@ class Geodesic(Scene):
         if self["mode"] == "relax":
             out[T("path now", "当前路径")] = f"{fmt(self.lengths[-1] * km, ',.1f')} km"
         out[T("highest latitude on A→B", "A→B 上的最高纬度")] = fmt(self.max_lat, ".2f") + "°"
-        out[T("vertex of the great circle", "大圆的顶点纬度")] = fmt(self.vertex, ".2f") + "°"
+        out[T("vertex of the great circle", "大圆的顶点纬度")] = (
+            fmt(self.vertex, ".2f") + "°" if math.isfinite(self.vertex) else T("not unique", "不唯一"))
         c = self.shot["clairaut"][0] if self["mode"] == "shoot" else self.clairaut_ab
         out[T("Clairaut sin θ·sin ψ", "Clairaut sin θ·sin ψ")] = fmt(c, ".6f")
         if self["mode"] == "shoot":
@@ -558,6 +560,11 @@ class Geodesic(Scene):
             notes.append(T("the shot reached a pole, where the (θ, φ) chart breaks down "
                            "(cot θ → ∞); the sphere itself is fine there",
                            "发射路径到达极点，(θ, φ) 坐标在那里失效（cot θ → ∞），球面本身并无异常"))
+        if view == "sphere" and self.geo_angle > math.pi - ANTIPODAL:
+            notes.append(T("A and B are antipodal: every great circle through them is a shortest "
+                           "path, of length πR; the one drawn is just one of them",
+                           "A 与 B 互为对跖点：经过它们的每个大圆都是最短路径，长度为 πR；"
+                           "图中只画了其中一条"))
         if view == "natural":
             k = min(self.t, NATURAL_STEPS)
             if not math.isfinite(self.paths["gd"][k, 1]):

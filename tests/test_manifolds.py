@@ -264,3 +264,13 @@ def test_natural_paths_agree_across_charts_where_plain_ones_do_not():
                     np.max(np.linalg.norm(p["gd"] - p["gd_log"], axis=1)))
     assert gaps[0.02][0] < 0.6 * gaps[0.04][0]            # shrinks with lr: same limiting flow
     assert gaps[0.02][1] > 0.3 and gaps[0.02][1] > 20 * gaps[0.02][0]
+
+
+def test_antipodal_places_get_one_of_their_many_geodesics():
+    for a in ((0.0, 0.0), (30.0, 10.0), (90.0, 0.0)):
+        b = (-a[0], a[1] + 180.0)
+        p = great_circle_points(*a, *b, 101)
+        assert np.allclose(np.linalg.norm(p, axis=1), 1.0)
+        assert np.allclose(p[[0, -1]], unit_vector(np.array([a[0], b[0]]), np.array([a[1], b[1]])))
+        assert path_angle(p) == pytest.approx(math.pi, rel=1e-9)
+        assert math.isnan(vertex_latitude(*a, *b))

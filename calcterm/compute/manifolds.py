@@ -44,13 +44,26 @@ def great_circle_angle(lat1: float, lon1: float, lat2: float, lon2: float) -> fl
     return float(angle_between(unit_vector(lat1, lon1), unit_vector(lat2, lon2)))
 
 
+ANTIPODAL = 1e-9
+"""Central angles within this of π count as antipodal: every great circle through A reaches B."""
+
+
 def great_circle_points(lat1: float, lon1: float, lat2: float, lon2: float, n: int) -> np.ndarray:
-    """n points evenly spaced along the short great-circle arc (spherical interpolation)."""
+    """n points evenly spaced along the short great-circle arc (spherical interpolation).
+
+    For antipodal places the arc is not unique; this one leaves A heading north (east from a
+    pole), a deterministic choice among infinitely many shortest paths.
+    """
     a, b = unit_vector(lat1, lon1), unit_vector(lat2, lon2)
     omega = float(angle_between(a, b))
     s = np.linspace(0.0, 1.0, n)[:, None]
     if omega < 1e-12:
         return np.repeat(a[None], n, 0)
+    if omega > math.pi - ANTIPODAL:
+        up = np.array([0.0, 0.0, 1.0]) if abs(a[2]) < 0.999 else np.array([1.0, 0.0, 0.0])
+        d = up - (up @ a) * a
+        d /= np.linalg.norm(d)
+        return np.cos(s * math.pi) * a + np.sin(s * math.pi) * d
     return (np.sin((1 - s) * omega) * a + np.sin(s * omega) * b) / math.sin(omega)
 
 
