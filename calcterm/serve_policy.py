@@ -223,9 +223,12 @@ class OriginPolicy:
             return True
         if not self.wildcard:
             return False
-        if name not in self._local and len(self._local) < 256:
-            self._local[name] = self.local_address(name)
-        return self._local.get(name, False)
+        if name in self._local:
+            return self._local[name]
+        local = self.local_address(name)
+        if len(self._local) < 256:  # bounded: a client may send any number of names
+            self._local[name] = local
+        return local
 
     def refusal(self, host_header: str | None, origin: str | None, websocket: bool,
                 fetch_site: str | None = None, fetch_mode: str | None = None) -> str | None:
