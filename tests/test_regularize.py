@@ -48,6 +48,8 @@ def test_l2_shrinks_each_eigendirection_by_h_over_h_plus_2_lambda():
         assert np.allclose(Q.T @ w, h / (h + 2 * lam) * (Q.T @ a))
         factors, V = R.l2_shrinkage(H, lam)
         assert np.allclose(np.sort(factors), np.sort(h / (h + 2 * lam)))
+        lams = rng.uniform(0, 3, 5)
+        assert np.allclose(R.l2_path(H, a, lams), [R.l2_solution(H, a, v) for v in lams])
     # not uniform: with ρ = 0.6 the two directions shrink by different factors
     factors, _ = R.l2_shrinkage(R.correlated_hessian(0.6), 0.2)
     assert factors == pytest.approx([0.4 / 0.8, 1.6 / 2.0])
@@ -106,6 +108,11 @@ def test_proximal_steps_give_exact_zeros_and_subgradient_steps_do_not():
     assert np.all(sub[-50:, 1] != 0.0)  # it jitters around 0 and never lands on it
     assert np.abs(sub[-50:, 1]).max() > 1e-3
     assert np.all(np.diff([R.objective(H, a, w, "l1", lam) for w in prox]) <= 1e-15)
+    # with the diminishing step η/√(k+1) the subgradient method does approach the optimum
+    f_star = R.objective(H, a, exact, "l1", lam)
+    long = R.subgradient(H, a, "l1", lam, eta, 3000)
+    best = min(R.objective(H, a, w, "l1", lam) for w in long)
+    assert 0 < best - f_star < 1e-2 and np.all(long[-100:, 1] != 0)
 
 
 def test_ista_converges_to_the_exact_solution_for_every_penalty():

@@ -51,6 +51,13 @@ def l2_solution(H: np.ndarray, a: np.ndarray, lam: float) -> np.ndarray:
     return np.linalg.solve(H + 2.0 * lam * np.eye(len(a)), H @ a)
 
 
+def l2_path(H: np.ndarray, a: np.ndarray, lams: np.ndarray) -> np.ndarray:
+    """The L2 solutions for many λ at once, shape (len(lams), n): V diag(h/(h + 2λ)) Vᵀa."""
+    h, V = np.linalg.eigh(H)
+    factors = h / (h + 2.0 * np.asarray(lams, dtype=float)[:, None])
+    return (factors * (V.T @ a)) @ V.T
+
+
 def l2_shrinkage(H: np.ndarray, lam: float) -> tuple[np.ndarray, np.ndarray]:
     """(h_i/(h_i + 2λ), eigenvectors): the factor applied to a's component along each."""
     h, V = np.linalg.eigh(H)
@@ -205,13 +212,16 @@ def ista(H: np.ndarray, a: np.ndarray, penalty: str, lam: float, eta: float, ste
 
 def subgradient(H: np.ndarray, a: np.ndarray, penalty: str, lam: float, eta: float, steps: int,
                 w0: np.ndarray | None = None) -> np.ndarray:
-    """Subgradient descent w ← w − η(∇D + λ₁ sign(w) + 2λ₂w), with sign(0) = 0."""
+    """Subgradient descent w ← w − η_k(∇D + λ₁ sign(w) + 2λ₂w), sign(0) = 0, with the
+    diminishing step η_k = η/√(k + 1) that subgradient methods need to converge at all (with
+    a fixed step they circle the optimum at a distance of order ηλ₁)."""
     l1, l2 = split(penalty, lam)
     w = np.array(a if w0 is None else w0, dtype=float)
     out = [w.copy()]
     with np.errstate(all="ignore"):
-        for _ in range(steps):
-            w = w - eta * (H @ (w - a) + l1 * np.sign(w) + 2.0 * l2 * w)
+        for k in range(steps):
+            step = eta / np.sqrt(k + 1.0)
+            w = w - step * (H @ (w - a) + l1 * np.sign(w) + 2.0 * l2 * w)
             out.append(w.copy())
     return np.array(out)
 
