@@ -20,7 +20,7 @@ from calcterm.text import T, fmt
 
 RACE_TICKS = 120
 """The cycloid's bead arrives after this many steps; the others when their time says."""
-SWEEP = 40
+SWEEP = 80
 """Steps of the ε sweep in the variation view (ε from −0.2·Y to +0.2·Y)."""
 MAX_POLYGON_STEPS = 5000
 CURVES = ("line", "circle", "power", "cycloid")
@@ -40,7 +40,7 @@ class Brachistochrone(Scene):
                 "四条曲线上的计时滑珠赛跑，只在摆线上为零的一阶变分，以及用梯度步松弛到摆线的折线")
     section = "Part 4 §1.1–1.2"
     order = 56
-    pace = 1
+    pace = 2
     heaviest = {"view": "discrete", "N": 256}
     min_plot = (34, 10)
     params = (

@@ -26,11 +26,11 @@ PATH_POINTS = 64
 SWEEPS = 50
 """Relaxation sweeps per step (each moves every inner point to its neighbours' midpoint)."""
 RELAX_STEPS = 400
-SHOOT_STEPS = 120
+SHOOT_STEPS = 180
 """Steps to reveal one full turn (2π) of the shot geodesic."""
 RK4_STEPS = 720
 NATURAL_STEPS = 150
-WAVE_STEPS = 90
+WAVE_STEPS = 150
 TISSOT_LATS = (-70.0, -35.0, 0.0, 35.0, 70.0)
 TISSOT_R = 7.0
 METHODS = {"gd": (T("GD in (μ, σ)", "(μ, σ) 中的 GD"), "error"),

@@ -17,7 +17,7 @@ from calcterm.scene import Scene
 from calcterm.text import T, fmt
 
 TRAIN_STEPS = 600
-DRAW_TICKS = 100
+DRAW_TICKS = 150
 """Estimators view: the story ends after this many ticks of 100 draws."""
 DRAWS_PER_TICK = 100
 RUG = 24
@@ -220,7 +220,7 @@ class Vae(Scene):
         z = np.linspace(lo, hi, 400)
 
         def pdf(mean: float, std: float) -> np.ndarray:
-            return np.exp(-0.5 * ((z - mean) / std) ** 2) / (std * math.sqrt(2 * math.pi))
+            return np.exp(np.maximum(-0.5 * ((z - mean) / std) ** 2, -700.0)) / (std * math.sqrt(2 * math.pi))
 
         q = pdf(self.mu, self.sigma)
         top = float(max(np.max(pdf(m, sd)), np.max(q), 0.4))

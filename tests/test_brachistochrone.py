@@ -91,7 +91,7 @@ def test_the_variation_view_sweeps_epsilon_and_stops():
     while not scene.done:
         seen.append(scene.epsilon)
         scene.step()
-    assert scene.t == 40 and seen[0] == pytest.approx(-0.2) and scene.epsilon == pytest.approx(0.2)
+    assert scene.t == 80 and seen[0] == pytest.approx(-0.2) and scene.epsilon == pytest.approx(0.2)
 
 
 def test_polygon_parameters_matter_only_in_the_discrete_view():

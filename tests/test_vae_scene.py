@@ -64,7 +64,7 @@ def test_estimator_variances_seen_match_exact_within_sampling_error():
         scene.step()
     data = scene.data()
     n = data["draws"]
-    assert n == 10_000
+    assert n == 15_000
     for kind, key in (("reparam", "reparam"), ("score", "score"), ("score-baseline", "score_baseline")):
         g = scene.draws[kind]
         var = data["estimator_variance_seen"][key]
