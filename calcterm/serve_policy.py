@@ -31,10 +31,13 @@ MAX_MESSAGE_BYTES = 64 * 1024
 """Largest websocket message accepted; a larger one closes the connection (code 1009). The
 editor takes at most 1000 characters, so this leaves a paste of several screens of text."""
 
-STDIN_RATE = 32 * 1024
+STDIN_RATE = 2 * 1024
 STDIN_BURST = 64 * 1024
 """Keystroke bytes per second a session is fed (burst: a whole maximal message at once).
-Faster input is delayed, not dropped, so the reader slows the client instead of queueing."""
+Faster input is delayed, not dropped, so the reader slows the client instead of queueing.
+Typing and mouse motion stay far below 2 KiB/s, and a paste is one bracketed message; the
+rate is low because Textual queues every key event without limit, and a loaded session
+handles only a few thousand a second."""
 
 MAX_MALFORMED = 10
 """Malformed messages tolerated (each logged in one line) before the session is closed."""
