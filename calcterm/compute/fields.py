@@ -36,14 +36,10 @@ def unit(theta_deg: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
 
 
 def taylor_directional(expr: Expr, x0: float, y0: float, theta_deg: np.ndarray | float) -> np.ndarray:
-    """D_u f at p for each θ by one Taylor-mode pass along u (nan where it does not exist).
-
-    The pass is of order 2, not 1: at a cone's tip sqrt(x² + y²) the argument's series along
-    u is 0 + 0·t + t², and only the t² term reveals that the square root has no slope there.
-    """
+    """D_u f at p for each θ by one Taylor-mode pass along u (nan where it does not exist)."""
     ux, uy = unit(theta_deg)
     direction = {expr.variables[0]: ux, expr.variables[1]: uy}
-    series = expr.taylor(2, direction, **{expr.variables[0]: x0, expr.variables[1]: y0})
+    series = expr.taylor(1, direction, **{expr.variables[0]: x0, expr.variables[1]: y0})
     return np.asarray(series[1], dtype=float)
 
 
