@@ -30,14 +30,15 @@ def vec(v: Any, spec: str = ".3g") -> str:
 
 def arrange(panels: list[Panel], width: int, height: int) -> Figure:
     """Panels in order of importance, laid out for the space: a 2×2 grid when four fit, a row
-    of three on a wide screen, else the first two side by side (wide) or stacked (tall)."""
+    of three on a wide screen, else the first two side by side (wide) or stacked (tall or
+    narrow), or only the first in a small corner."""
     if len(panels) >= 4 and width >= 60 and height >= 24:
         return Figure(panels[:4], rows=2, cols=2)
     if len(panels) == 3 and width >= 100:
         return Figure(panels, rows=1, cols=3)
-    if width < 60:
+    if width < 60 and height < 20:
         return Figure(panels[:1])
-    if height >= 24 and width < 2.2 * height:
+    if width < 60 or (height >= 24 and width < 2.2 * height):
         return Figure(panels[:2], rows=2, cols=1)
     return Figure(panels[:2], rows=1, cols=2)
 

@@ -160,9 +160,10 @@ class SVM(Scene):
                 panel.add(Points(self.x[mine & sv, 0], self.x[mine & sv, 1], "", color, ringed))
         violators = np.flatnonzero(s.slack > 1e-9)
         if self["margin"] == "soft" and 0 < len(violators) <= 6:
+            nudge = 0.04 * (self.view[1] - self.view[0])  # beside the point, not over it
             for i in violators:
-                panel.add(Label(float(self.x[i, 0]), float(self.x[i, 1]), f" ξ={fmt(s.slack[i], '.2g')}",
-                                "warning"))
+                panel.add(Label(float(self.x[i, 0]) + nudge, float(self.x[i, 1]),
+                                f"ξ={fmt(s.slack[i], '.2g')}", "warning"))
         return panel
 
     def _objectives(self) -> Panel:
@@ -227,9 +228,6 @@ class SVM(Scene):
         if not self.separable and self["margin"] == "hard":
             notes.append(T("no separating line: the hard margin is infeasible, its dual grows for ever",
                            "没有分隔直线：硬间隔不可行，其对偶目标无限增大"))
-        elif self.converged:
-            notes.append(T("converged: the KKT conditions hold and primal = dual",
-                           "已收敛：KKT 条件成立，原问题 = 对偶"))
         if self.smo.steps >= MAX_ITERATIONS and not self.converged:
             notes.append(T("stopped after {n} pair updates", "已进行 {n} 次更新后停止").format(
                 n=str(MAX_ITERATIONS)))

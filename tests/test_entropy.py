@@ -217,3 +217,13 @@ async def test_keys_change_one_parameter_at_a_time():
         assert scene["view"] == "softmax" and scene["q"] == "0.5, 0.5, 0"
         await pilot.pause()
         assert "q − y" in plot_text(app)
+
+
+def test_snapshot_80x24(snap_compare):
+    """The scene in a small terminal, 10 steps in."""
+    from calcterm.host.app import CalcTermApp
+
+    scene = get("entropy")({"p": "1, 0", "q": "0.5, 0.5"}, seed=0)
+    for _ in range(10):
+        scene.step()
+    assert snap_compare(CalcTermApp(scene=scene), terminal_size=(80, 24))

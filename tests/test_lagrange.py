@@ -202,3 +202,13 @@ async def test_keys_change_one_parameter_at_a_time():
         await pilot.pause()
         lam = math.sqrt(5) / math.sqrt(1.1) - 1
         assert f"{lam:.6g}" in readout(app)
+
+
+def test_snapshot_80x24(snap_compare):
+    """The scene in a small terminal, 10 steps in."""
+    from calcterm.host.app import CalcTermApp
+
+    scene = get("lagrange")({}, seed=0)
+    for _ in range(10):
+        scene.step()
+    assert snap_compare(CalcTermApp(scene=scene), terminal_size=(80, 24))
