@@ -1,87 +1,93 @@
-"""plotext, behind one small door: it draws a panel's box, tick marks and tick labels.
+"""A panel's frame: the box (drawn by plotext), tick marks and tick labels (written here).
 
-Why plotext draws only this much. Everything that depends on the data (limits, which ticks,
-their text) is decided in `calcterm.geometry`, and everything a learner reads in words (titles,
-axis labels, legends, Chinese text two cells wide) is written by `calcterm.render`. plotext is
-handed a unit window, tick positions that fall exactly on the cells we chose, and our own ASCII
-tick labels, so no data can reach it: no 1e300, no NaN, no empty range — the inputs that used to
-crash the renderer. Its output is checked against the layout we asked for (corners, tick
-marks), so the interior where data is drawn is known, never searched for.
+What plotext does and why it does no more. plotext draws the box of every panel, asked only
+for a size, so no data can reach it. It used to draw the ticks too, from the limits, and that
+seam broke: a range of 1e300 or an empty one crashed it, the frame had to be found by
+searching its output for '┌', it leaves out tick labels by a spacing rule of its own (so the
+remaining ticks came out unevenly spaced), it counts a Chinese character as one cell, and a
+build costs 4–10 ms at 120×40 (20 ms at 200×60), paid again whenever a tick moved by a cell.
+Now the ticks are chosen in `calcterm.geometry` and written here, and the box depends only on
+its size, so plotext runs once per panel size (a resize) and its output is checked: corners
+exactly where asked.
 
-A build costs 1–4 ms (120×40), so blocks are cached by everything they depend on: the size and
-the tick cells and labels. Limits that the renderer snaps to the same round values, or that
-move less than a cell, reuse the cached block.
-
-The layout: the box's top-left corner sits at column `left` (the width of the widest y tick
-label), the interior is `rows` × (width − left − 2) cells, and one row of x tick labels follows
-the box. plotext lays out blocks under 3 interior rows differently, so a shorter block is
-drawn 3 rows tall and the empty rows are removed.
+Layout of the block this module returns (rows + 3 lines, `width` cells): the box's top-left
+corner at column `left` (the width of the widest y tick label), an interior of `rows` ×
+(width − left − 2) cells, the box's bottom edge, then one row of x tick labels.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-MIN_ROWS = 3
+from calcterm.canvas import text_width
 
 
 class FrameError(RuntimeError):
-    """plotext drew something other than the layout asked for (a plotext version change)."""
+    """plotext drew something other than the box asked for (a plotext version change)."""
+
+
+@lru_cache(maxsize=64)
+def box(width: int, rows: int) -> tuple[str, ...]:
+    """A box `width` cells wide around `rows` empty rows, drawn by plotext (rows + 2 lines)."""
+    import re
+
+    from plotext._figure import _figure_class
+
+    fig = _figure_class()
+    fig._limit_size(False, False)  # plotext would otherwise clip the plot to the real terminal
+    fig.theme("clear")
+    fig.plotsize(width, rows + 2)
+    fig.xticks([], [])
+    fig.yticks([], [])
+    text = re.sub(r"\x1b\[[0-9;]*m", "", fig.build())
+    lines = [line.ljust(width)[:width] for line in text.split("\n")[:rows + 2]]
+    right, bottom = width - 1, rows + 1
+    if not (len(lines) == rows + 2 and lines[0][0] == "┌" and lines[0][right] == "┐"
+            and lines[bottom][0] == "└" and lines[bottom][right] == "┘"):
+        import plotext
+
+        raise FrameError(f"plotext {getattr(plotext, '__version__', '?')} drew an unexpected box "
+                         f"for {width}×{rows + 2}:\n" + "\n".join(lines))
+    return tuple(lines)
 
 
 @lru_cache(maxsize=256)
 def axes_block(width: int, left: int, rows: int, xticks: tuple[tuple[int, str], ...],
                yticks: tuple[tuple[int, str], ...]) -> tuple[str, ...]:
-    """`rows` + 3 lines of `width` cells: the box, its tick marks and the x tick labels.
+    """The box with its tick marks and labels, as `rows` + 3 lines of `width` cells.
 
-    xticks are (interior column, label) with columns in [0, width − left − 2); yticks are
-    (interior row, label) with rows in [0, rows) counted from the top, labels at most `left`
-    cells wide.
+    xticks are (interior column, label), yticks (interior row from the top, label); labels are
+    one cell per character (numbers). x labels are centred under their mark and moved inside
+    the block at its ends; one that would touch its neighbour is left out.
     """
-    from plotext._figure import _figure_class
-
     cols = width - left - 2
-    drawn = max(rows, MIN_ROWS)
-    fig = _figure_class()
-    fig._limit_size(False, False)  # plotext would otherwise clip the plot to the real terminal
-    fig.theme("clear")
-    fig.plotsize(width, drawn + (3 if xticks else 2))
-    fig.scatter([0.0, 1.0], [0.0, 1.0], marker=" ")  # plotext draws no ticks for an empty plot
-    fig.xlim(0.0, 1.0)
-    fig.ylim(0.0, 1.0)
-    fig.xticks([c / max(cols - 1, 1) for c, _ in xticks], [label for _, label in xticks])
-    fig.yticks([1.0 - r / (drawn - 1) for r, _ in yticks],
-               [label.rjust(left) for _, label in yticks])
-    lines = _strip(fig.build()).split("\n")
-    if not xticks:
-        lines = lines[:drawn + 2] + [" " * width]
-    lines = [line.ljust(width)[:width] for line in lines[:drawn + 3]]
-    _check(lines, width, left, drawn, xticks, yticks)
-    if drawn > rows:
-        lines = lines[:rows + 1] + lines[drawn + 1:]
-    return tuple(lines)
+    lines = [[" "] * left + list(line) for line in box(width - left, rows)]
+    for c, _ in xticks:
+        if 0 <= c < cols:
+            lines[rows + 1][left + 1 + c] = "┬"
+    for r, label in yticks:
+        if 0 <= r < rows:
+            lines[1 + r][left] = "┤"
+            text = label[-left:] if left else ""
+            lines[1 + r][left - len(text):left] = list(text)
+    labels = [" "] * width
+    for (_, label), start in zip(xticks, label_starts(width, left, xticks)):
+        if start is not None:
+            labels[start:start + len(label)] = list(label)
+    return tuple("".join(line) for line in lines) + ("".join(labels),)
 
 
-def _strip(text: str) -> str:
-    import re
-
-    return re.sub(r"\x1b\[[0-9;]*m", "", text)
-
-
-def _check(lines: list[str], width: int, left: int, rows: int,
-           xticks: tuple[tuple[int, str], ...], yticks: tuple[tuple[int, str], ...]) -> None:
-    right = width - 1
-    bottom = rows + 1
-    ok = (len(lines) == rows + 3 and lines[0][left] == "┌" and lines[0][right] == "┐"
-          and lines[bottom][left] == "└" and lines[bottom][right] == "┘")
-    if ok:
-        marks = {i - left - 1 for i, ch in enumerate(lines[bottom]) if ch == "┬"}
-        ok = marks == {c for c, _ in xticks}
-    if ok:
-        sides = {r - 1 for r in range(1, bottom) if lines[r][left] == "┤"}
-        ok = sides == {r for r, _ in yticks}
-    if not ok:
-        import plotext
-
-        raise FrameError(f"plotext {getattr(plotext, '__version__', '?')} drew an unexpected frame "
-                         f"for {width}×{rows + 3}, left {left}:\n" + "\n".join(lines))
+def label_starts(width: int, left: int, xticks) -> list[int | None]:
+    """Where each x tick label starts: centred under its mark, moved inside the block at the
+    ends, None when it would touch the label before it."""
+    starts: list[int | None] = []
+    end = -2  # the last cell used by a label
+    for c, label in xticks:
+        w = text_width(label)
+        start = min(max(0, left + 1 + c - w // 2), width - w)
+        if start >= end + 2 and start >= 0:
+            starts.append(start)
+            end = start + w - 1
+        else:
+            starts.append(None)
+    return starts

@@ -164,22 +164,53 @@ Fits = Callable[[float, float, np.ndarray, Sequence[str]], bool]  # (lo, hi, tic
 
 def linear_axis(lo: float, hi: float, nice: bool, most: int, fits: Fits, integer: bool = False,
                 shift: int = 0) -> tuple[float, float, np.ndarray, tuple[str, ...]]:
-    """Limits and ticks of a linear axis over [lo, hi] (units, lo < hi)."""
+    """Limits and ticks of a linear axis over [lo, hi] (units, lo < hi).
+
+    Steps are tried from fine to coarse; the first giving 2 to `most` ticks whose labels fit
+    wins. Failing that, the coarsest step giving two or more ticks that fit (up to 2 × most),
+    and only then a single tick.
+    """
     most = max(2, most)
-    step = nice_step((hi - lo) / (4 * most))  # from fine to coarse: the first that fits wins
+    step = nice_step((hi - lo) / (4 * most))
     if integer and shift == 0:
         step = max(step, 1.0)
+    dense = single = None  # fallbacks: more ticks than wanted (but fitting), or just one
     for _ in range(60):
         if not math.isfinite(step) or step > 100 * (hi - lo):
             break
-        a, b = (math.floor(lo / step + 1e-9) * step, math.ceil(hi / step - 1e-9) * step) if nice else (lo, hi)
+        a, b = snap(lo, hi, step, integer and shift == 0) if nice else (lo, hi)
         ticks = multiples(a, b, step)
-        if len(ticks) <= most:
+        if 0 < len(ticks) <= 2 * most:
             labels = linear_labels(ticks, step, shift)
             if fits(a, b, ticks, labels):
-                return a, b, ticks, labels
+                if 2 <= len(ticks) <= most:
+                    return a, b, ticks, labels
+                if len(ticks) >= 2:
+                    dense = (a, b, ticks, labels)
+                else:
+                    single = single or (a, b, ticks, labels)
         step = next_step(step)
-    return lo, hi, np.zeros(0), ()
+    return dense or single or (lo, hi, np.zeros(0), ())
+
+
+def snap(lo: float, hi: float, step: float, integer: bool = False) -> tuple[float, float]:
+    """[lo, hi] rounded outward to multiples of the tick step, or of a finer round quantum
+    when whole steps would leave more than a fifth of the window empty."""
+    quantum = step
+    while True:
+        a = math.floor(lo / quantum + 1e-9) * quantum
+        b = math.ceil(hi / quantum - 1e-9) * quantum
+        finer = previous_step(quantum)
+        if b - a <= 1.25 * (hi - lo) or finer < step / 10 or (integer and finer < 1):
+            return a, b
+        quantum = finer
+
+
+def previous_step(step: float) -> float:
+    """The round step just below `step` (5 -> 2 -> 1 -> 0.5 ...)."""
+    k = math.floor(math.log10(step) + 1e-9)
+    m = round(step / 10.0 ** k)
+    return {1: 0.5, 2: 1.0, 5: 2.0}.get(m, 1.0) * 10.0 ** k
 
 
 def log_axis(lo: float, hi: float, nice: bool, most: int, fits: Fits) -> tuple[float, float, np.ndarray, tuple[str, ...]]:

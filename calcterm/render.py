@@ -21,7 +21,7 @@ import numpy as np
 
 from calcterm import geometry as geo
 from calcterm.canvas import Canvas, shorten, text_width
-from calcterm.frame import axes_block
+from calcterm.frame import axes_block, label_starts
 from calcterm.looks import assign
 from calcterm.paint import paint_series
 from calcterm.palette import rich_color  # noqa: F401  (part of the renderer's public names)
@@ -132,8 +132,8 @@ def _plan(panel: Panel, width: int, rows: int) -> View:
     xs, ys = _coords(panel)
     x_all = np.concatenate(xs) if xs else np.zeros(0)
     y_all = np.concatenate(ys) if ys else np.zeros(0)
-    xscale = geo.scale_for(np.r_[x_all, _flat(panel.xlim or [])], panel.xscale == "log")
-    yscale = geo.scale_for(np.r_[y_all, _flat(panel.ylim or [])], panel.yscale == "log")
+    xscale = geo.scale_for(_window_or(panel.xlim, x_all), panel.xscale == "log")
+    yscale = geo.scale_for(_window_or(panel.ylim, y_all), panel.yscale == "log")
     xu, yu = xscale.units(x_all), yscale.units(y_all)
     both = np.isfinite(xu) & np.isfinite(yu)
     xint = panel.xscale == "linear" and _whole(panel, 0)
@@ -141,7 +141,7 @@ def _plan(panel: Panel, width: int, rows: int) -> View:
     y_most = max(2, rows // 4 + 1)
 
     def plan_x(cols: int, window: tuple[float, float] | None) -> geo.Axis:
-        most, fits = max(2, min(12, cols // 8 + 1)), _x_fits(cols)
+        most, fits = max(2, min(12, cols // 8 + 1)), _x_fits(width, cols)
         if window is not None:
             return geo.retick(geo.Axis(*window, (), (), xscale), *window, most, fits, xint)
         return geo.plan_axis(xu[both], panel.xlim, xscale, panel.fit, most, fits, xint)
@@ -169,19 +169,26 @@ def _plan(panel: Panel, width: int, rows: int) -> View:
     return View(x, y, _label_width(y) + 1, 1, cols, rows)
 
 
+def _window_or(lim, data: np.ndarray) -> np.ndarray:
+    """What sets an axis's magnitude: its forced window when it has a usable one, else the data."""
+    window = _flat(lim if lim is not None else [])
+    if window.size == 2 and np.all(np.isfinite(window)) and window[0] != window[1]:
+        return window
+    return data
+
+
 def _label_width(axis: geo.Axis) -> int:
     return max((text_width(t) for t in axis.labels), default=0)
 
 
-def _x_fits(cols: int) -> geo.Fits:
-    """Ticks fit across `cols` cells when their centred labels keep a cell between them."""
+def _x_fits(width: int, cols: int) -> geo.Fits:
+    """Ticks fit across a panel when every label can be written with a cell to spare."""
+    left = width - cols - 2
     def fits(lo: float, hi: float, ticks: np.ndarray, labels) -> bool:
-        if ticks.size < 2:
-            return True
-        cells = _tick_cells(ticks, lo, hi, 2 * cols) >> 1
-        widths = np.array([text_width(t) for t in labels])
-        need = np.ceil((widths[:-1] + widths[1:]) / 2) + 1
-        return bool(np.all(np.diff(cells) >= need))
+        cells = (_tick_cells(ticks, lo, hi, 2 * cols) >> 1).tolist()
+        if len(set(cells)) < len(cells):
+            return False
+        return None not in label_starts(width, left, list(zip(cells, labels)))
     return fits
 
 
@@ -306,10 +313,10 @@ def locate(figure: Figure, width: int, height: int, column: int, row: int,
         c, r = column - left - view.left, row - top - view.top
         if not (0 <= c < view.cols and 0 <= r < view.rows):
             return None
-        u = view.x.lo + (c + 0.5) / view.cols * (view.x.hi - view.x.lo)
-        v = view.y.hi - (r + 0.5) / view.rows * (view.y.hi - view.y.lo)
-        x = 10.0 ** u if panel.xscale == "log" else u
-        y = 10.0 ** v if panel.yscale == "log" else v
+        # the cell's centre in dots (2c + ½, 4r + 1½), mapped back as View.dx/dy map forward
+        u = view.x.lo + (2 * c + 0.5) / (2 * view.cols - 1) * (view.x.hi - view.x.lo)
+        v = view.y.hi - (4 * r + 1.5) / (4 * view.rows - 1) * (view.y.hi - view.y.lo)
+        x, y = view.x.scale.values(np.array([u]))[0], view.y.scale.values(np.array([v]))[0]
         return i, float(x), float(y)
     return None
 
