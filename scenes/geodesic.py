@@ -31,6 +31,8 @@ SHOOT_STEPS = 180
 RK4_STEPS = 720
 NATURAL_STEPS = 150
 WAVE_STEPS = 150
+MAX_EDGES = 2500
+"""Edges of one kind drawn at most; beyond that every m-th one is drawn."""
 TISSOT_LATS = (-70.0, -35.0, 0.0, 35.0, 70.0)
 TISSOT_R = 7.0
 METHODS = {"gd": (T("GD in (μ, σ)", "(μ, σ) 中的 GD"), "error"),
@@ -48,6 +50,11 @@ def _nan_join(pieces: list[np.ndarray]) -> np.ndarray:
         return np.empty((0, 2))
     gap = np.full((1, 2), np.nan)
     return np.concatenate([p for piece in pieces for p in (piece, gap)][:-1])
+
+
+def _every(count: int) -> int:
+    """Draw every m-th edge of a kind, so that at most MAX_EDGES are drawn (same picture)."""
+    return max(1, math.ceil(count / MAX_EDGES))
 
 
 def _edge_lines(xy: np.ndarray, pairs: np.ndarray) -> np.ndarray:
@@ -220,7 +227,9 @@ class Geodesic(Scene):
             jumps = np.abs(t[pairs[:, 1]] - t[pairs[:, 0]]) > math.pi
             progress(1.0)
             return {"xy": xy, "t": t, "s": s, "from_start": dist[0], "comp": comp,
-                    "edges": _edge_lines(xy, pairs[~jumps]), "short_edges": _edge_lines(xy, pairs[jumps]),
+                    "edges": _edge_lines(xy, pairs[~jumps][::_every(int((~jumps).sum()))]),
+                    "short_edges": _edge_lines(xy, pairs[jumps][::_every(int(jumps.sum()))]),
+                    "every": (_every(int((~jumps).sum())), _every(int(jumps.sum()))),
                     "embedding": embedding, "pearson": pearson(embedding, s[comp]),
                     "spearman": spearman(embedding, s[comp]), "shortcuts": shortcut_edges(adj, t),
                     "route": shortest_path(adj, 0, n - 1), "graph_ends": float(dist[0, n - 1])}
@@ -476,9 +485,12 @@ class Geodesic(Scene):
             panel.add(Label(0.0, 0.0, T("computing shortest paths…", "正在计算最短路…"), "muted", "center"))
             return panel
         xy = iso["xy"]
-        for e, color, label in ((iso["edges"], "muted", T("k-NN edges", "k 近邻边")),
-                                (iso["short_edges"], "error", T("short-circuits", "短路边"))):
+        kinds = ((iso["edges"], "muted", T("k-NN edges", "k 近邻边")),
+                 (iso["short_edges"], "error", T("short-circuits", "短路边")))
+        for (e, color, label), every in zip(kinds, iso["every"]):
             if len(e):
+                if every > 1:
+                    label = label + T(" (1 in {m} drawn)", "（每 {m} 条画 1 条）").format(m=str(every))
                 panel.add(Line(e[:, 0], e[:, 1], label, color))
         reach = iso["from_start"][np.isfinite(iso["from_start"])].max()
         reached = iso["from_start"] <= reach * min(self.t, WAVE_STEPS) / WAVE_STEPS
