@@ -123,8 +123,7 @@ class Lagrange(Scene):
         self.end_centre = np.array([2 * cx, 2 * cy]) if self.centre_mode else np.array([cx, cy])
         self.view = self._choose_view()
         self.curve = cs.trace(self.base, self.view)
-        half = 3.0 * self.view[1]  # the renderer widens a square view to the panel's shape
-        self.wide = (-half, half, -half, half)
+        self.wide = self._square(3.0)  # the renderer widens a square view to the panel's shape
         self.drawn = cs.trace(self.base, self.wide, 241)
         g_pts = self.curve.points
         if not self.curve.empty:
@@ -135,14 +134,28 @@ class Lagrange(Scene):
         self._solve_at(0)
 
     def _choose_view(self) -> tuple[float, float, float, float]:
-        """A square around the origin holding the critical points and the centre(s)."""
+        """A square holding the critical points, the centre(s) and any closed piece of g = 0,
+        found by a coarse look at [−8, 8]²; at least 3 across, at most the coarse window."""
         wide = (-8.0, 8.0, -8.0, 8.0)
-        sol = cs.solve(self.base, cs.trace(self.base, wide, 121), wide)
-        extent = [1.5] + [max(abs(k.x), abs(k.y)) for k in sol.critical]
+        coarse = cs.trace(self.base, wide, 121)
+        sol = cs.solve(self.base, coarse, wide)
+        points = [np.array([k.x, k.y]) for k in sol.critical]
+        points += [coarse.points[coarse.piece == k] for k, closed in enumerate(coarse.closed) if closed]
         if self.moves_centre:
-            extent += [float(np.abs(self.start_centre).max()), float(np.abs(self.end_centre).max())]
-        half = float(np.clip(1.3 * max(extent), 2.5, 8.0))
-        return (-half, half, -half, half)
+            points += [self.start_centre, self.end_centre]
+        if not points:
+            points = [np.zeros(2)]
+        cloud = np.vstack([np.reshape(q, (-1, 2)) for q in points])
+        lo, hi = cloud.min(0), cloud.max(0)
+        mid = np.clip(0.5 * (lo + hi), -8.0, 8.0)
+        half = float(np.clip(0.5 * float(np.max(hi - lo)) * 1.3 + 0.3, 1.5, 8.0))
+        return (mid[0] - half, mid[0] + half, mid[1] - half, mid[1] + half)
+
+    def _square(self, scale: float) -> tuple[float, float, float, float]:
+        """The view scaled about its own centre."""
+        v = self.view
+        mx, my, half = 0.5 * (v[0] + v[1]), 0.5 * (v[2] + v[3]), 0.5 * (v[1] - v[0]) * scale
+        return (mx - half, mx + half, my - half, my + half)
 
     def problem_at(self, k: int) -> cs.Problem:
         if not self.centre_mode:
@@ -248,9 +261,10 @@ class Lagrange(Scene):
         widens one axis so that a unit is as long across as up (a cell is 2 × 4 dots)."""
         cols, rows = max(width - 7, 4), max(height - 4, 2)
         stretch = cols / (2.0 * rows)
-        half = self.view[1] * 1.1
+        v = self.view
+        mx, my, half = 0.5 * (v[0] + v[1]), 0.5 * (v[2] + v[3]), 0.55 * (v[1] - v[0])
         hx, hy = half * max(stretch, 1.0), half / min(stretch, 1.0)
-        return (-hx, hx, -hy, hy)
+        return (mx - hx, mx + hx, my - hy, my + hy)
 
     def _contours(self, region: tuple[float, float, float, float]
                   ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
@@ -262,7 +276,8 @@ class Lagrange(Scene):
         nx = int(np.clip(71 * (region[1] - region[0]) / (region[3] - region[2]), 51, 141))
         ny = int(np.clip(71 * (region[3] - region[2]) / (region[1] - region[0]), 51, 141))
         xs, ys, z = grid(lambda x, y: p.value(p.f, x, y), region, nx, ny)
-        inner_x, inner_y = np.abs(xs) <= self.view[1], np.abs(ys) <= self.view[1]
+        v = self.view
+        inner_x, inner_y = (xs >= v[0]) & (xs <= v[1]), (ys >= v[2]) & (ys <= v[3])
         touching = {k.f for k in self.solution.critical if math.isfinite(k.f)}
         with np.errstate(all="ignore"):  # a huge f overflows the cell averages: no contour there
             levels = quantile_levels(z[np.ix_(inner_y, inner_x)], 6)
