@@ -1,4 +1,4 @@
-"""The command line: `calcterm [list|params|run|show|export|screenshot]`.
+"""The command line: `calcterm [list|tour|params|run|show|export|screenshot]`.
 
 Only click is imported at module level, so `calcterm --help` stays fast; numpy, plotext
 and Textual load inside the commands that need them. Every user error ends as one line on
@@ -196,6 +196,41 @@ def list_scenes(ctx: click.Context) -> None:
 
 
 @cli.command()
+@click.option("--list", "as_list", is_flag=True,
+              help="One line per stop: number, article place, scene, settings, steps, and the "
+                   "number its narration claims.")
+@click.option("--stop", "stop", type=click.IntRange(1, 10_000), default=1, show_default=True,
+              help="Open the tour at stop K.")
+@click.option("--check", "check", is_flag=True,
+              help="Build every stop without a terminal and test its claim against its export; "
+                   "exit 0, or 1 naming each stop whose claim fails.")
+@click.pass_context
+def tour(ctx: click.Context, as_list: bool, stop: int, check: bool) -> None:
+    """The guided tour: the article in order, one scene per stop; ] and [ move between stops."""
+    from calcterm import tour as guide
+
+    lang, count = ctx.obj["lang"], len(guide.stops())
+    if stop > count:
+        fail(f"--stop {stop} is out of range; the tour has stops 1–{count}")
+    if as_list:
+        for i in range(count):
+            click.echo(guide.list_line(i, lang))
+        return
+    if check:
+        failed = []
+        for i in range(count):
+            result = guide.check(i)
+            click.echo(f"{'ok  ' if result.ok else 'FAIL'}  {guide.header(i, lang)}  {result.message}")
+            if not result.ok:
+                failed.append(guide.header(i, lang))
+        if failed:
+            click.echo("calcterm: the tour's claim fails at " + "; ".join(failed), err=True)
+            sys.exit(1)
+        return
+    _run_tui(lang=lang, seed=ctx.obj["seed"], tour=stop - 1)
+
+
+@cli.command()
 @scene_argument
 @click.pass_context
 def params(ctx: click.Context, scene_id: str) -> None:
@@ -211,13 +246,27 @@ def params(ctx: click.Context, scene_id: str) -> None:
         click.echo(p.describe(ctx.obj["lang"]))
 
 
+seed_option = click.option("--seed", "own_seed", type=click.IntRange(0, 2**32 - 1), default=None,
+                           help="Seed for this scene (the same as `calcterm --seed N` before the command).")
+
+
 @cli.command()
 @scene_argument
 @set_option
+@seed_option
+@steps_option
 @click.pass_context
-def run(ctx: click.Context, scene_id: str, settings: tuple[tuple[str, str], ...]) -> None:
-    """Open the TUI on SCENE with the given values."""
-    scene = _build(ctx, scene_id, settings, prepare=False)  # errors in SCENE or -s come first
+def run(ctx: click.Context, scene_id: str, settings: tuple[tuple[str, str], ...],
+        own_seed: int | None, steps: int) -> None:
+    """Open the TUI on SCENE with the given values, after N steps (paused).
+
+    This is the line the `c` key copies and every SVG screenshot carries, so a shared view
+    opens exactly as it was.
+    """
+    if own_seed is not None:
+        ctx.obj["seed"] = own_seed
+    # errors in SCENE or -s come first; slow preparation runs in the TUI unless steps need it
+    scene = _build(ctx, scene_id, settings, steps, prepare=steps > 0)
     _run_tui(lang=ctx.obj["lang"], seed=ctx.obj["seed"], scene=scene)
 
 
@@ -229,10 +278,16 @@ def run(ctx: click.Context, scene_id: str, settings: tuple[tuple[str, str], ...]
 @click.option("--color/--no-color", "color", default=None,
               help="Colour codes even into a pipe or file / never. Default: colour only when "
                    "stdout is a terminal and NO_COLOR is not set.")
+@click.option("--describe", is_flag=True,
+              help="Instead of the plot, say in sentences what it shows: each curve and marker, "
+                   "every readout value, and what the last step changed (in --lang).")
 @click.pass_context
 def show(ctx: click.Context, scene_id: str, settings: tuple[tuple[str, str], ...], steps: int,
-         size: tuple[int, int], color: bool | None) -> None:
+         size: tuple[int, int], color: bool | None, describe: bool) -> None:
     """SCENE after N animation steps, as text on stdout."""
+    if describe:
+        click.echo(_describe(ctx, scene_id, settings, steps, size))
+        return
     scene = _build(ctx, scene_id, settings, steps)
     from calcterm.headless import show_text
     from calcterm.params import ParamError
@@ -245,6 +300,19 @@ def show(ctx: click.Context, scene_id: str, settings: tuple[tuple[str, str], ...
     except (ParamError, TooSmall) as exc:
         fail(str(exc))
     click.echo(text, color=color)
+
+
+def _describe(ctx: click.Context, scene_id: str, settings: tuple[tuple[str, str], ...], steps: int,
+              size: tuple[int, int]) -> str:
+    """The picture in words after `steps` steps, with what the last step changed."""
+    from calcterm.describe import describe, snapshot
+
+    scene = _build(ctx, scene_id, settings, max(steps - 1, 0))
+    previous = None
+    if steps > 0:
+        previous = snapshot(scene, size=size)
+        scene.step()
+    return describe(scene, ctx.obj["lang"], previous, size)[0]
 
 
 @cli.command()

@@ -78,7 +78,7 @@ async def test_a_finished_story_stops_the_clock_and_says_so():
 async def test_settings_survive_the_picker_and_d_restores_the_defaults():
     app = CalcTermApp()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("enter")  # the first scene
+        await pilot.press("down", "enter")  # the first scene (after the guided tour)
         scene_id = app.screen.scene.id
         await select(pilot, app.screen.scene.params[1].name)
         name = app.screen.scene.params[1].name

@@ -19,9 +19,10 @@ async def test_picker_lists_every_scene_and_opens_one():
     async with app.run_test(size=SIZE) as pilot:
         picker = app.screen.query_one(OptionList)
         assert isinstance(app.screen, PickerScreen)
-        assert picker.option_count == len(scenes())
-        assert "Part 1" in str(picker.get_option_at_index(0).prompt)
-        await pilot.press("enter")
+        assert picker.option_count == len(scenes()) + 1  # the guided tour comes first
+        assert "Guided tour" in str(picker.get_option_at_index(0).prompt)
+        assert "Part 1" in str(picker.get_option_at_index(1).prompt)
+        await pilot.press("down", "enter")
         assert isinstance(app.screen, SceneScreen) and app.screen.scene.id == list(scenes())[0]
         await pilot.press("escape")
         assert isinstance(app.screen, PickerScreen)

@@ -12,9 +12,14 @@ from textual.widgets.option_list import Option
 
 from calcterm.host.i18n import t
 from calcterm.host.scene_screen import SceneScreen
+from calcterm.host.tour_screen import open_stop
 from calcterm.registry import scenes
 from calcterm.scene import Scene
 from calcterm.text import section_text
+from calcterm.tour import stops
+
+TOUR_OPTION = "-tour-"
+"""The picker's first entry: the guided tour (not a scene id, which is a lower-case word)."""
 
 
 class PickerScreen(Screen[None]):
@@ -37,6 +42,9 @@ class PickerScreen(Screen[None]):
         picker = self.query_one(OptionList)
         highlighted = picker.highlighted
         picker.clear_options()
+        tour = Text.assemble((f"{'tour':<10}", "bold magenta"), (t(lang, "tour_entry"), "bold"), "\n",
+                             (f"{'':<10}{t(lang, 'tour_sub', n=len(stops()))}", "dim"))
+        picker.add_option(Option(tour, id=TOUR_OPTION))
         for scene_id, cls in scenes().items():
             label = Text.assemble((f"{scene_id:<10}", "bold cyan"), (cls.display_title(lang), "bold"),
                                   "\n", (f"{'':<10}{section_text(cls.section, lang)}", "dim"))
@@ -44,6 +52,9 @@ class PickerScreen(Screen[None]):
         picker.highlighted = highlighted or 0
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id == TOUR_OPTION:
+            open_stop(self.app, self.app.tour_at)
+            return
         cls = scenes()[event.option.id]
         remembered = self.app.remembered.get(cls.id)
         self.app.push_screen(SceneScreen(cls(remembered, seed=self.app.seed)))
@@ -58,18 +69,26 @@ class CalcTermApp(App[None]):
 
     lang: reactive[str] = reactive("en")
 
-    def __init__(self, lang: str = "en", seed: int | None = None, scene: Scene | None = None) -> None:
+    def __init__(self, lang: str = "en", seed: int | None = None, scene: Scene | None = None,
+                 tour: int | None = None) -> None:
         super().__init__()
         self.set_reactive(CalcTermApp.lang, lang)
         self.seed = seed
         self.start_scene = scene
+        self.start_tour = tour
         self.remembered: dict[str, dict] = {}
         """Each scene's settings as the learner left them, for the whole session."""
+        self.tour_views: dict[int, Scene] = {}
+        """Each visited tour stop's scene as the learner left it (`r` forgets it)."""
+        self.tour_at = 0 if tour is None else tour
+        self.tour_narration = True
 
     def on_mount(self) -> None:
         self.push_screen(PickerScreen())
         if self.start_scene is not None:
             self.push_screen(SceneScreen(self.start_scene))
+        elif self.start_tour is not None:
+            open_stop(self, self.start_tour)
 
     def action_toggle_language(self) -> None:
         self.lang = "zh" if self.lang == "en" else "en"

@@ -381,7 +381,9 @@ class SceneScreen(Screen[None]):
         from calcterm.text import T
 
         name = f"calcterm-{self.scene.id}-{time.strftime('%Y%m%d-%H%M%S')}.svg"
-        svg = self.app.export_screenshot(title=f"calcterm {self.scene.id}")
+        from calcterm.share import annotate_svg
+
+        svg = annotate_svg(self.app.export_screenshot(title=f"calcterm {self.scene.id}"), self.scene)
         if self.app.is_web:
             self.app.deliver_text(io.StringIO(svg), save_filename=name, mime_type="image/svg+xml")
             return
@@ -393,6 +395,36 @@ class SceneScreen(Screen[None]):
                         severity="error")
             return
         self.notify(f"{t(self.lang, 'saved')} {path}")
+
+    def action_share(self) -> None:
+        """Copy the command line that reopens this view, and show it (`calcterm.share`)."""
+        from calcterm.share import command_line
+        from calcterm.text import T
+
+        line = command_line(self.scene)
+        self.app.copy_to_clipboard(line)
+        copied = T("Copied: paste it to reopen this view", "已复制：粘贴即可重现此视图")
+        self.notify(line, title=tr(copied, self.lang), timeout=10)
+
+    def action_words(self) -> None:
+        """Show the picture in words in place of the plot, or the plot again (`calcterm.host.words`)."""
+        from calcterm.host.words import toggle_words
+
+        toggle_words(self)
+
+    def action_tour(self, delta: int) -> None:
+        """Outside the tour, ] and [ open it at this scene's first stop (`calcterm.host.tour_screen`)."""
+        from calcterm.host.tour_screen import open_stop_of
+
+        self.playing = False
+        open_stop_of(self.app, self.scene.id)
+
+    def action_narration(self) -> None:
+        """Only the tour has a narration to hide (`TourScreen.action_narration`)."""
+        from calcterm.text import T
+
+        self.notify(tr(T("T hides the guided tour's narration; ] opens the tour.",
+                         "T 用于隐藏导览解说；按 ] 打开导览。"), self.lang))
 
     def action_language(self) -> None:
         self.app.action_toggle_language()

@@ -1,4 +1,7 @@
-"""Headless screenshots: run the app off-screen and export what it shows as SVG."""
+"""Headless screenshots: run the app off-screen and export what it shows as SVG.
+
+The SVG carries the command line that reopens the view (`calcterm.share.annotate_svg`).
+"""
 
 from __future__ import annotations
 
@@ -16,4 +19,6 @@ def screenshot_svg(scene: Scene, size: tuple[int, int], lang: str = "en") -> str
             await pilot.pause()
             return app.export_screenshot(title=f"calcterm {scene.id}")
 
-    return asyncio.run(shoot())
+    from calcterm.share import annotate_svg
+
+    return annotate_svg(asyncio.run(shoot()), scene)
