@@ -18,6 +18,7 @@ DOT_MARKERS = {"braille", "dot", "hd", "fhd", "sd"}
 STYLE_MARKS = {"solid": "──", "dashed": "╌╌", "dotted": "┈┈", "dashdot": "─·"}
 LINE_GLYPHS = "○□△◇✕+*"
 POINT_GLYPHS = "●■▲◆✚★○□△◇✕+"
+CLOUD_GLYPHS = "∙∘×"
 FILL_MARKS = {"full": "⣿⣿", "checker": "⢕⢕", "hatch": "⡇⡇"}
 DOTS_MARK = "⠿⠿"
 SHADE_MARK = "░░"
@@ -88,7 +89,8 @@ def _points_look(s: Points, labelled: bool, used_marks: set[str]) -> Look:
     dots = s.marker in DOT_MARKERS
     glyph = "" if dots else s.marker[:1]
     mark = DOTS_MARK if dots else glyph + " "
-    if labelled and mark in used_marks:
-        glyph = next((g for g in POINT_GLYPHS if g + " " not in used_marks), "•")
+    if labelled and mark in used_marks:  # a second cloud of dots gets a light glyph, a marker a new one
+        pool = CLOUD_GLYPHS + POINT_GLYPHS if dots else POINT_GLYPHS + CLOUD_GLYPHS
+        glyph = next((g for g in pool if g + " " not in used_marks), "•")
         mark = glyph + " "
     return Look(glyph=glyph, mark=mark)
