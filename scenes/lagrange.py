@@ -487,35 +487,56 @@ class Lagrange(Scene):
             out["cross_P"] = here["cross"]
         return out
 
-    explanation = T(
+    def explain(self) -> T:
+        """The paragraph about what is on screen comes first: KKT when g ≤ 0 or the centre moves,
+        LICQ for the cusp, tangency otherwise."""
+        if self.base.inequality or self.centre_mode:
+            order = (3, 0, 1, 2)
+        elif self["problem"] == "cusp":
+            order = (1, 0, 2, 3)
+        else:
+            order = (0, 1, 2, 3)
+        return T("\n".join(PARAGRAPHS[i][0] for i in order), "\n".join(PARAGRAPHS[i][1] for i in order))
+
+
+PARAGRAPHS = (
+    (
         "Minimise f on the orange curve g = 0. P walks along it carrying two arrows, ∇f (white) "
         "and ∇g (orange). Wherever the arrows are not parallel, ∇f has a part along the curve, "
-        "so a small step along the curve still changes f: P is not at a critical point. They line "
-        "up exactly where a contour of f (green) only touches the curve: there ∇f = −λ∇g for one "
-        "number λ, the multiplier. The right panels show f along the curve and the cross product "
-        "∇f × ∇g, which is zero precisely at those points.\n"
-        "Writing 𝓛 = f + λg turns these conditions into ∇𝓛 = 0, but (x*, λ*) is a saddle of 𝓛, "
-        "not its minimum: 𝓛 is linear in λ, and the readout's Hessian of 𝓛 has eigenvalues of both "
-        "signs. The rule also needs ∇g(x*) ≠ 0 (LICQ); the cusp problem min x on y² = x³ has its "
-        "minimum at the tip, where ∇g = 0 and no λ exists. And the conditions are only necessary: "
-        "on the circle they hold at the farthest point too.\n"
-        "λ is a price: raise the level c by a little and f* moves by about −λ·dc. The readout sets "
-        "the finite difference −df*/dc beside λ*.\n"
-        "With g ≤ 0 (inequality) the feasible region is shaded and the KKT conditions apply: "
-        "∇f + λ∇g = 0, g ≤ 0, λ ≥ 0 and λg = 0. For convex problems with a strictly feasible point "
-        "(Slater) they are necessary and sufficient. Choose animate = center: while the centre is "
-        "inside the disc the constraint is slack and λ* = 0; once it leaves, the constraint binds "
-        "and λ* grows.",
-        "在橙色曲线 g = 0 上求 f 的最小值。点 P 沿曲线行走，带着两个箭头：∇f（白）与 ∇g（橙）。"
-        "两箭头不平行时，∇f 在曲线方向上有分量，沿曲线移动一小步仍会改变 f，所以 P 不是临界点。"
-        "当 f 的某条等高线（绿色）恰好与曲线相切时，两箭头共线：此时 ∇f = −λ∇g，λ 就是乘数。"
-        "右侧两图分别是沿曲线的 f 与叉积 ∇f × ∇g，后者恰在这些点处为零。\n"
-        "令 𝓛 = f + λg，这些条件就写成 ∇𝓛 = 0；但 (x*, λ*) 是 𝓛 的鞍点而非最小点：𝓛 关于 λ 是线性的，"
-        "读数中 𝓛 的 Hessian 特征值有正有负。该法则还要求 ∇g(x*) ≠ 0（LICQ）：尖点问题——在 y² = x³ 上"
-        "求 x 的最小值——最小点在尖端，那里 ∇g = 0，λ 不存在。这些条件也只是必要条件：在圆上，"
-        "最远点同样满足它们。\n"
-        "λ 是价格：把约束水平 c 提高一点，f* 大约改变 −λ·dc。读数把差分 −df*/dc 与 λ* 并列。\n"
-        "选 g ≤ 0（不等式）时可行域被点染，适用 KKT 条件：∇f + λ∇g = 0、g ≤ 0、λ ≥ 0 且 λg = 0。"
-        "对存在严格可行点（Slater 条件）的凸问题，它们既必要又充分。选 animate = center："
-        "圆心在圆盘内部时约束是松的，λ* = 0；一旦离开，约束起作用，λ* 开始增大。",
-    )
+        "so a small step along the curve still changes f: P is not at a critical point. They "
+        "line up exactly where a contour of f (green) only touches the curve: there ∇f = −λ∇g "
+        "for one number λ, the multiplier. The right panels show f along the curve and the cross "
+        "product ∇f × ∇g, which is zero precisely at those points.",
+        "在橙色曲线 g = 0 上求 f 的最小值。点 P 沿曲线行走，带着两个箭头：∇f（白）"
+        "与 ∇g（橙）。两箭头不平行时，∇f 在曲线方向上有分量，沿曲线移动一小步仍会改变 f，"
+        "所以 P 不是临界点。当 f 的某条等高线（绿色）恰好与曲线相切时，两箭头共线：此时 ∇"
+        "f = −λ∇g，λ 就是乘数。右侧两图分别是沿曲线的 f 与叉积 ∇f × ∇g，后者"
+        "恰在这些点处为零。"),
+    (
+        "Writing 𝓛 = f + λg turns the conditions ∇f + λ∇g = 0, g = 0 into ∇𝓛 = 0, but (x*, λ*) is "
+        "a saddle of 𝓛, "
+        "not its minimum: 𝓛 is linear in λ, and the readout's Hessian of 𝓛 has eigenvalues of "
+        "both signs. The rule also needs ∇g(x*) ≠ 0 (LICQ); the cusp problem min x on y² = x³ "
+        "has its minimum at the tip, where ∇g = 0 and no λ exists. And the conditions are only "
+        "necessary: on the circle they hold at the farthest point too.",
+        "令 𝓛 = f + λg，条件 ∇f + λ∇g = 0、g = 0 就写成 ∇𝓛 = 0；但 (x*, λ*) 是 𝓛 的"
+        "鞍点而非最小点：𝓛 关于 λ 是线性的，读数中 𝓛 的 Hessian 特征值有正有负。"
+        "该法则还要求 ∇g(x*) ≠ 0（LICQ）：尖点问题——在 y² = x³ 上求 x"
+        " 的最小值——最小点在尖端，那里 ∇g = 0，λ 不存在。这些条件也只是必要条件：在圆"
+        "上，最远点同样满足它们。"),
+    (
+        "λ is a price: raise the level c by a little and f* moves by about −λ·dc. The readout set"
+        "s the finite difference −df*/dc beside λ*.",
+        "λ 是价格：把约束水平 c 提高一点，f* 大约改变 −λ·dc。读数把差分 −df*/"
+        "dc 与 λ* 并列。"),
+    (
+        "With g ≤ 0 (inequality) the feasible region is shaded and the KKT conditions apply: ∇f "
+        "+ λ∇g = 0, g ≤ 0, λ ≥ 0 and λg = 0. For convex problems with a strictly feasible point "
+        "(Slater) they are necessary and sufficient. Choose animate = center: while the centre "
+        "is inside the disc the constraint is slack and λ* = 0; once it leaves, the constraint "
+        "binds and λ* grows.",
+        "选 g ≤ 0（不等式）时可行域被点染，适用 KKT 条件：∇f + λ∇g = 0、g"
+        " ≤ 0、λ ≥ 0 且 λg = 0。对存在严格可行点（Slater 条件）的凸问题，"
+        "它们既必要又充分。选 animate = center：圆心在圆盘内部时约束是松的，λ*"
+        " = 0；一旦离开，约束起作用，λ* 开始增大。"),
+)

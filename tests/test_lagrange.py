@@ -212,3 +212,11 @@ def test_snapshot_80x24(snap_compare):
     for _ in range(10):
         scene.step()
     assert snap_compare(CalcTermApp(scene=scene), terminal_size=(80, 24))
+
+
+def test_explanation_leads_with_what_is_on_screen():
+    assert Lagrange().explain().en.startswith("Minimise f on the orange curve")
+    kkt = Lagrange({"kind": "inequality"}).explain()
+    assert kkt.en.startswith("With g ≤ 0") and kkt.zh.startswith("选 g ≤ 0")
+    assert Lagrange({"problem": "cusp"}).explain().en.startswith("Writing 𝓛 = f + λg")
+    assert len(Lagrange().explain().en.split("\n")) == 4
