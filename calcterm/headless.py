@@ -45,20 +45,23 @@ def finish_work(scene: Scene, progress: Callable[[float], None] | None = None) -
 
 
 def readout_lines(scene: Scene, width: int, lang: str = "en") -> list[str]:
-    """The readout as `name value` cells packed into lines no wider than `width`."""
+    """The readout as `name value` cells packed into lines no wider than `width` cells
+    (a Chinese character takes two); what still does not fit ends in "…"."""
+    from calcterm.canvas import shorten, text_width
+
     cells = [f"{tr(k, lang)} {tr(v, lang)}" for k, v in scene.readout().items()]
     lines: list[str] = []
     line = ""
     for cell in cells:
         candidate = f"{line}  │  {cell}" if line else cell
-        if len(candidate) > width and line:
+        if text_width(candidate) > width and line:
             lines.append(line)
             line = cell
         else:
             line = candidate
     if line:
         lines.append(line)
-    return [*lines, *(n[:width] for n in scene_notes(scene, lang))]
+    return [shorten(text, width) for text in (*lines, *scene_notes(scene, lang))]
 
 
 def show_text(scene: Scene, width: int, height: int, color: bool = True, lang: str = "en") -> str:

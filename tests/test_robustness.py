@@ -90,8 +90,7 @@ def test_soak_at_extreme_parameters(scene_id, which):
     with warnings.catch_warnings(), np.errstate(all="raise"):
         warnings.simplefilter("error")
         scene = cls(extremes(cls, which))
-        for fraction in scene.work() or ():
-            pass
+        scene.finish_job()
         tracemalloc.start()
         try:
             for i in range(SOAK_STEPS):
