@@ -291,7 +291,9 @@ class Brachistochrone(Scene):
         out["a"] = fmt(self.cyc.a, ".5f")
         out[T("cycloid dips below B", "摆线低于 B")] = (T("yes (X/Y > π/2)", "是（X/Y > π/2）")
                                                    if self.cyc.dips_below_b else T("no", "否"))
-        out[T("Beltrami y(1+y′²) = 2a", "Beltrami y(1+y′²) = 2a")] = fmt(2 * self.cyc.a, ".5f")
+        out[T("Beltrami y(1+y′²) = 2a", "Beltrami y(1+y′²) = 2a")] = T(
+            "{v} (sampled: spread {d})", "{v}（采样：相对起伏 {d}）").format(
+            v=fmt(2 * self.cyc.a, ".5f"), d=fmt(self.beltrami_spread, ".0e"))
         out[T("dT/dε line", "dT/dε 直线")] = fmt(self.slopes["line"], ".3e")
         out[T("dT/dε cycloid", "dT/dε 摆线")] = fmt(self.slopes["cycloid"], ".1e")
         if self["view"] == "race":

@@ -131,7 +131,7 @@ class Geodesic(Scene):
         "diag(1/σ², 2/σ²). Plain gradient descent depends on the coordinates: GD in σ and GD in "
         "ln σ take different paths. The natural step −F⁻¹∇ follows the same flow in any "
         "coordinates (its two charts' paths agree as lr → 0). At lr = 1 its σ update is Heron's "
-        "rule σ ← (σ + S/σ)/2 for √S. The Fisher ellipses are Tissot ellipses again.\n"
+        "rule σ ← (σ + S/σ)/2 for √S, with S = (μ − m)² + v. The Fisher ellipses are Tissot ellipses again.\n"
         "Isomap: points on a spiral, a k-nearest-neighbour graph, shortest paths in the graph "
         "(Dijkstra) as stand-ins for geodesic distances, then classical MDS. With a small k the "
         "graph follows the curve and the 1-D embedding matches arc length. With a large k, or "
@@ -151,7 +151,7 @@ class Geodesic(Scene):
         "自然梯度：高斯分布 N(μ, σ²) 构成一张曲面，其 Fisher 度量为 diag(1/σ², 2/σ²)。普通梯度"
         "下降依赖坐标：在 σ 中和在 ln σ 中做 GD 走的路径不同。自然梯度步 −F⁻¹∇ 在任何坐标下都沿"
         "同一条流（它在两种坐标中的路径在 lr → 0 时重合）。lr = 1 时，它对 σ 的更新正是求 √S 的 "
-        "Heron 迭代 σ ← (σ + S/σ)/2。Fisher 椭圆又是 Tissot 椭圆。\n"
+        "Heron 迭代 σ ← (σ + S/σ)/2，其中 S = (μ − m)² + v。Fisher 椭圆又是 Tissot 椭圆。\n"
         "Isomap：螺线上的点，k 近邻图，用图上最短路（Dijkstra）代替测地距离，再做经典 MDS。k 小时"
         "图沿着曲线走，一维嵌入与弧长一致。k 大或有噪声时，边跨越相邻的圈，嵌入就折叠了。",
     )

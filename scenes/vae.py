@@ -90,8 +90,8 @@ class Vae(Scene):
         "reparameterisation z = μ + σε with ε ~ N(0, 1) fixes the randomness, so the gradient "
         "passes through z: the dots under q keep their ε while μ and σ move. The score-function "
         "(REINFORCE) estimator f(z)·∇log q(z) needs only values of f, but it is far noisier. "
-        "Subtracting a baseline b = E_q f keeps it unbiased, because E_q[∇log q] = 0, and makes "
-        "it quieter. The estimators view draws 100 single-sample estimates per step, all at the "
+        "Subtracting a baseline b = E_q f keeps it unbiased, because E_q[∇log q] = 0, and "
+        "usually makes it much quieter. The estimators view draws 100 single-sample estimates per step, all at the "
         "starting q, and sets the measured variances beside the exact ones. The KL-to-prior "
         "term is differentiated exactly, as VAEs do. Raise K to average the noise away.",
         "这个模型小到所有量都有精确解：隐变量 z ~ N(0, 1)，一个观测 x ~ N(z, s²)，近似后验 "
@@ -107,7 +107,7 @@ class Vae(Scene):
         "SGD 需要 ∇E_q[log p(x|z)]，而这个期望所依赖的分布本身也在移动。重参数化 z = μ + σε、"
         "ε ~ N(0, 1) 把随机性固定下来，梯度就能穿过 z 传回：q 下方的点保持各自的 ε，随 μ、σ 一起"
         "移动。得分函数（REINFORCE）估计量 f(z)·∇log q(z) 只需要 f 的函数值，但噪声大得多。因为 "
-        "E_q[∇log q] = 0，减去基线 b = E_q f 仍然无偏，而且噪声更小。估计量视图在起点的 q 处每步"
+        "E_q[∇log q] = 0，减去基线 b = E_q f 仍然无偏，而且通常能大大减小噪声。估计量视图在起点的 q 处每步"
         "抽取 100 个单样本估计，把实测方差与精确方差并列。到先验的 KL 项按精确公式求导，VAE 的"
         "通常做法也是如此。增大 K 可以把噪声平均掉。",
     )
