@@ -113,3 +113,38 @@ def test_one_sided_slopes_are_true_limits(f, left, right, phrase):
 def test_a_kink_that_is_smooth_enough_has_its_derivative():
     scene = Tangent({"f": "x*abs(x)", "x0": 0.0})
     assert scene.has_derivative and scene.slope == 0.0
+
+
+@pytest.mark.parametrize("f, x0, eps, delta", [
+    ("x^2", 1.0, 0.1, 0.1),                                   # Q − 2 = h
+    ("x^3", 1.0, 0.1, (math.sqrt(9.4) - 3) / 2),              # Q − 3 = 3h + h²
+    ("sin(x)", 0.0, 0.01, None),                              # root of 1 − sin δ/δ = ε
+    ("abs(x)", 0.0, 0.5, math.nan),                           # no δ: the one-sided limits differ
+])
+def test_the_epsilon_view_finds_the_largest_delta(f, x0, eps, delta):
+    if delta is None:  # solve 1 − sin(δ)/δ = ε by bisection here, independently
+        lo, hi = 1e-3, 1.0
+        for _ in range(200):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if 1 - math.sin(mid) / mid < eps else (lo, mid)
+        delta = lo
+    scene = Tangent({"view": "epsilon", "f": f, "x0": x0, "eps": eps})
+    got = scene.export()["data"]["delta"]
+    if math.isnan(delta):
+        assert got is None and "does not exist" in readout_text(scene)
+    else:
+        assert got == pytest.approx(delta, rel=1e-10)
+
+
+def test_the_epsilon_view_halves_epsilon_and_delta_follows():
+    scene = Tangent({"view": "epsilon", "f": "x^2", "x0": 1.0, "eps": 0.5})
+    deltas = []
+    for _ in range(5):
+        deltas.append(scene.delta.delta)
+        scene.step()
+    assert deltas == pytest.approx([0.5, 0.25, 0.125, 0.0625, 0.03125], rel=1e-10)
+    assert not scene.matters("h") and scene.matters("eps")
+
+
+def readout_text(scene) -> str:
+    return " ".join(f"{tr(k, 'en')} {tr(v, 'en')}" for k, v in scene.readout().items())
