@@ -2,7 +2,7 @@
 
 A view is a scene, its parameter values, its seed and how many steps it has taken. The line
 names only the values that differ from the defaults (so it stays short and says what the
-sharer changed), always the seed (scenes differ in their default seed and randomness must
+sharer changed) and those that linked parameters would otherwise set differently, always the seed (scenes differ in their default seed and randomness must
 match), and the steps when the clock has moved. Every value is written so that the scene's
 own parser gives back exactly the same value: floats by their shortest round-trip text,
 texts shell-quoted. The same line goes into every SVG screenshot, so a picture always says
@@ -30,10 +30,28 @@ def value_text(param: Param, value: Any) -> str:
     return param.format(value)
 
 
+def needed(scene: Scene) -> dict[str, Any]:
+    """The values a line must name so that a new scene gets exactly `scene.values`: those off
+    the defaults, plus any that a named value would otherwise imply differently (descent's
+    surface brings its own η; an η set back to the default must then be named too)."""
+    chosen = scene.changed()
+    while True:
+        rebuilt = scene.defaults()
+        rebuilt.update(chosen)
+        for name, value in chosen.items():  # what Scene.__init__ does with given values
+            for other, implied in scene.implied(name, value).items():
+                if other not in chosen:
+                    rebuilt[other] = scene.param(other).validate(implied)
+        missing = {k: v for k, v in scene.values.items() if rebuilt[k] != v and k not in chosen}
+        if not missing:
+            return {p.name: chosen[p.name] for p in scene.params if p.name in chosen}
+        chosen.update(missing)
+
+
 def argv(scene: Scene) -> list[str]:
     """The arguments after `calcterm` that reopen `scene` as it is now."""
     args = ["run", scene.id]
-    for name, value in scene.changed().items():
+    for name, value in needed(scene).items():
         args += ["-s", f"{name}={value_text(scene.param(name), value)}"]
     args += ["--seed", str(scene.seed)]
     if scene.t:

@@ -212,7 +212,7 @@ def check(index: int) -> Result:
 
 def _matches(value: Any, claim: Check) -> bool:
     if isinstance(claim.expect, (bool, str)):
-        return value == claim.expect
+        return type(value) is type(claim.expect) and value == claim.expect  # 0 is not False
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
     return math.isfinite(value) and abs(value - claim.expect) <= claim.tol
