@@ -8,9 +8,10 @@ from typing import Any, Callable
 
 import numpy as np
 
+from calcterm.compute.collapse import affine_collapse, collapse_affordable
 from calcterm.compute.activations import ACTIVATIONS, SUP_DERIVATIVE, activate, derivative, saturated
 from calcterm.compute.network import (
-    EXPLODING_ABOVE, INITS, VANISHING_BELOW, Diagnostics, Network, bound_profile, build_network,
+    EXPLODING_ABOVE, INITS, VANISHING_BELOW, Diagnostics, Network, bound_profile, build_network, forward,
     gain_bounds, log10_product, regime, smooth_target, top_singular_values, train_step,
 )
 from calcterm.params import Choice, Integer, Number, Toggle
@@ -439,6 +440,21 @@ class Vanishing(Scene):
                          "{n} 个 ReLU 单元在整个批次上都不激活，得不到梯度").format(n=str(int(d.dead.sum()))))
         return out
 
+    def linear_collapse(self) -> dict[str, Any]:
+        """With φ linear (and no layer norm) the whole net is one affine map x ↦ A x + c."""
+        net = self.run.net
+        if self["activation"] != "linear" or self["layernorm"]:
+            return {}
+        if not collapse_affordable(net.depth, net.width):
+            return {"effective_matrix": None, "effective_bias": None, "max_deviation": None,
+                    "collapse_note": "not formed: too large to multiply out here"}
+        A, c = affine_collapse(net.W, net.b, net.branch_scale if self["residual"] else None)
+        x = np.random.default_rng([self.seed, 3]).standard_normal((16, net.width)).astype(net.dtype)
+        with np.errstate(all="ignore"):
+            h = forward(net, x).h[-1].astype(float)
+            deviation = float(np.max(np.abs(h - (x.astype(float) @ A.T + c))))
+        return {"effective_matrix": A, "effective_bias": c, "max_deviation": deviation}
+
     def data(self) -> dict[str, Any]:
         if self.run is None:
             return {"status": "building"}
@@ -467,6 +483,7 @@ class Vanishing(Scene):
             "overflow_layer": d.overflow_layer,
             "training_stopped": run.stopped,
             "initial_regime": run.initial_regime,
+            **self.linear_collapse(),
             "sigma_max_method": f"Lanczos on WᵀW, {LANCZOS_SETUP} steps after reset, "
                                 f"{LANCZOS_STEP} ({LANCZOS_STEP_HEAVY} for large nets) "
                                 "warm-started steps per SGD step",

@@ -139,3 +139,11 @@ def test_sigmoid_needs_sigma_root_n_near_ten_to_stop_vanishing():
         scene = Vanishing({"init": "normal", "sigma": gain / 8.0, "width": 64, "depth": 20})
         ratios[gain] = scene.ratio
     assert ratios[5] < 1e-2 < ratios[10] < 10 < ratios[16]
+
+
+def test_a_deep_linear_net_exports_its_collapse_to_one_affine_map():
+    data = json.loads(dumps(Vanishing({"activation": "linear", "depth": 30, "width": 16})
+                            .export()))["data"]
+    assert data["max_deviation"] < 1e-10
+    assert np.array(data["effective_matrix"]).shape == (16, 16) and len(data["effective_bias"]) == 16
+    assert "effective_matrix" not in Vanishing().data()
