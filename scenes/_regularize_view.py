@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 PENALTY_LABELS = {"l1": T("L1", "L1"), "l2": T("L2", "L2"), "elastic": T("elastic net", "弹性网")}
 VIEW_LABELS = {"geometry": T("geometry", "几何"), "path": T("paths", "路径"),
                "descent": T("subgradient vs prox", "次梯度与近端"), "flow": T("gradient flow", "梯度流"),
-               "dropout": T("dropout", "dropout")}
+               "dropout": T("dropout", "随机失活")}
 ROUND = 120
 
 

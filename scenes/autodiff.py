@@ -44,7 +44,7 @@ class Autodiff(Scene):
                choices=graphs.GRAPHS, labels=GRAPH_LABELS),
         Expression("f", "log(x)+x*y-sin(y)", T("the formula for the expr graph",
                                                "expr 图所用的公式"),
-                   presets={"Baydin": "log(x)+x*y-sin(y)", "xy + sin x": "x*y+sin(x)",
+                   presets={"ln x + xy − sin y": "log(x)+x*y-sin(y)", "xy + sin x": "x*y+sin(x)",
                             "e^(xy)/(1+x²)": "exp(x*y)/(1+x^2)", "σ(2x − y)": "sigmoid(2*x-y)"},
                    variables=("x", "y")),
         Number("x", 2.0, T("evaluation point: x (x₁ for neuron and torch)",
@@ -80,7 +80,9 @@ class Autodiff(Scene):
         "block on each edge; wide makes n and m large. BatchNorm's input gradient has three "
         "paths (direct, through μ, through σ²) and comes to "
         "∂L/∂xᵢ = γ/(mσ̂)·(m gᵢ − Σgⱼ − x̂ᵢ Σgⱼx̂ⱼ): it sums to zero, since shifting the whole "
-        "batch changes nothing. Frameworks differ in when they build the graph: PyTorch and "
+        "batch changes nothing. (Why BatchNorm helps training is still argued over: the "
+        "original 'internal covariate shift' explanation was challenged by Santurkar et al., "
+        "2018.) Frameworks differ in when they build the graph: PyTorch and "
         "TensorFlow 2 record it while the code runs (eager), TensorFlow 1 built it first and "
         "ran it later, and TF 2 can still trace a static graph with tf.function.",
         "计算器求值的每个公式都是一张图：左边是输入，每个运算是一个方框，右边是结果。第一遍扫描"
@@ -95,7 +97,8 @@ class Autodiff(Scene):
         "输入；torch 是文中 x = (1, 2)、z = Σx² 的例子，∇z = (2, 4)；mlp 与 batchnorm 的节点是向量，"
         "每条边上是一块雅可比矩阵；wide 让 n 与 m 变大。BatchNorm 对输入的梯度有三条路径（直接、"
         "经过 μ、经过 σ²），合起来是 ∂L/∂xᵢ = γ/(mσ̂)·(m gᵢ − Σgⱼ − x̂ᵢ Σgⱼx̂ⱼ)：它的和为零，因为把"
-        "整批数据一起平移不改变任何输出。各框架建图的时机不同：PyTorch 与 TensorFlow 2 在代码运行时"
+        "整批数据一起平移不改变任何输出。（BatchNorm 为何有助于训练至今仍有争论：最初“内部协变量"
+        "偏移”的解释已被 Santurkar 等人 2018 年的工作质疑。）各框架建图的时机不同：PyTorch 与 TensorFlow 2 在代码运行时"
         "记录计算图（即时执行），TensorFlow 1 先定义静态图再运行，TF 2 也能用 tf.function 追踪出静态图。",
     )
 

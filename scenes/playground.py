@@ -54,7 +54,7 @@ class Playground(Scene):
         Choice("reg", "none", T("penalty on the weights", "权重上的惩罚"), choices=P.REGULARIZERS,
                labels=REG_LABELS),
         Number("lam", 0.001, T("penalty strength λ", "惩罚强度 λ"), lo=0.0, hi=0.1, step=0.001),
-        Number("keep", 1.0, T("dropout keep probability p (1: no dropout)", "dropout 保留概率 p（1 即不用）"),
+        Number("keep", 1.0, T("dropout keep probability p (1: no dropout)", "随机失活（dropout）的保留概率 p（1 即不用）"),
                lo=0.1, hi=1.0, step=0.05),
         Toggle("batchnorm", False, T("BatchNorm before each activation", "每个激活前加 BatchNorm")),
         Integer("batch", 16, T("minibatch size", "小批量大小"), lo=1, hi=200),
@@ -214,7 +214,7 @@ class Playground(Scene):
             T("weights exactly 0", "恰为 0 的权重"): str(self.zero_weights),
         }
         if self["keep"] < 1 and self["layers"] > 0:
-            out[T("dropout", "dropout")] = T("inverted: ×1/{p} while training, none at test",
+            out[T("dropout", "随机失活")] = T("inverted: ×1/{p} while training, none at test",
                                              "反向缩放：训练时 ×1/{p}，测试时不缩放").format(p=fmt(self["keep"], ".2g"))
         if self["batchnorm"] and self["layers"] > 0:
             out[T("BN running μ, σ² (unit 1)", "BN 滑动 μ、σ²（单元 1）")] = \
@@ -306,16 +306,19 @@ EXPLANATION = T(
     "probability p and divides by p during training (inverted dropout), so nothing is rescaled "
     "at test time; the mean matches exactly only through linear layers. BatchNorm normalises "
     "each unit over the minibatch during training and uses running averages afterwards; its "
-    "gradient has the closed form γ/(mσ̂)·(m gᵢ − Σgⱼ − x̂ᵢ Σgⱼx̂ⱼ). Try xor or spiral with fewer "
+    "gradient has the closed form γ/(mσ̂)·(m gᵢ − Σgⱼ − x̂ᵢ Σgⱼx̂ⱼ); why it speeds training up is "
+    "still debated (the 'internal covariate shift' story was questioned by Santurkar et al., "
+    "2018). Try xor or spiral with fewer "
     "units, a large learning rate, or noise = 0.5.",
     "平面上有两类点，一个小网络输出 p = σ(z)，即属于蓝色类的概率，用 SGD 最小化交叉熵（它对 "
-    "logit 的梯度是 p − y）。阴影是网络在每个位置的判断，阴影的边缘就是决策边界。实心点是训练点，"
+    "对数几率 z 的梯度是 p − y）。阴影是网络在每个位置的判断，阴影的边缘就是决策边界。实心点是训练点，"
     "空心点是测试点。activation = linear 时各层会合并：W₂(W₁x + b₁) + b₂ = (W₂W₁)x + "
     "(W₂b₁ + b₂)，多深都只是一个仿射映射，边界永远是直线——它分不开圆环，读数里给出它等于的那个 "
     "W_eff。tanh、ReLU 或 sigmoid 让边界可以弯曲。L2 每一步把所有权重缩小一点；这里的 L1 在梯度步"
     "之后再做一次近端步（软阈值），正是这一步把权重精确地置为 0——留意权重直方图在 0 处的尖峰。"
-    "Dropout 以概率 p 保留每个隐藏单元，并在训练时除以 p（反向缩放），所以测试时不需要任何缩放；"
+    "随机失活以概率 p 保留每个隐藏单元，并在训练时除以 p（反向缩放），所以测试时不需要任何缩放；"
     "只有经过线性层时均值才严格一致。BatchNorm 在训练时用小批量统计量归一化每个单元，之后使用"
-    "滑动平均；它的梯度有闭式 γ/(mσ̂)·(m gᵢ − Σgⱼ − x̂ᵢ Σgⱼx̂ⱼ)。试试单元较少的 xor 或 spiral、"
+    "滑动平均；它的梯度有闭式 γ/(mσ̂)·(m gᵢ − Σgⱼ − x̂ᵢ Σgⱼx̂ⱼ)；它为何能加快训练仍有争论"
+    "（“内部协变量偏移”的说法已受到 Santurkar 等人 2018 年的质疑）。试试单元较少的 xor 或 spiral、"
     "较大的学习率，或 noise = 0.5。",
 )

@@ -36,7 +36,7 @@ class Regularize(Scene):
     summary = T("the diamond's corner gives exact zeros, L2 shrinks each direction by its own "
                 "factor, gradient flow never oscillates, dropout is an adaptive L2 penalty",
                 "菱形的角给出精确的零，L2 在每个方向上按各自的比例收缩，梯度流不会振荡，"
-                "dropout 相当于自适应的 L2 惩罚")
+                "随机失活相当于自适应的 L2 惩罚")
     section = "Part 3 §3.1–3.3"
     order = 54
     pace = 4
@@ -52,18 +52,18 @@ class Regularize(Scene):
                               "特征相关系数 ρ：数据 Hessian 为 [[1, ρ], [ρ, 1]]"),
                lo=-0.95, hi=0.95, step=0.05),
         Number("a1", 1.0, T("unpenalised optimum a, first coordinate (the dropout view's w₁)",
-                            "无惩罚最优点 a 的第一个坐标（dropout 视图中的 w₁）"),
+                            "无惩罚最优点 a 的第一个坐标（随机失活视图中的 w₁）"),
                lo=-2.0, hi=2.0, step=0.05),
         Number("a2", 0.4, T("unpenalised optimum a, second coordinate (the dropout view's w₂)",
-                            "无惩罚最优点 a 的第二个坐标（dropout 视图中的 w₂）"),
+                            "无惩罚最优点 a 的第二个坐标（随机失活视图中的 w₂）"),
                lo=-2.0, hi=2.0, step=0.05),
         Number("eta", 0.625, T("step size of the descent view (1/L is safe)",
                                "下降视图的步长（1/L 是安全的）"), lo=0.01, hi=2.0, step=1.25, log=True),
         Number("gamma", 1.0, T("friction γ of the heavy-ball ODE ẅ + γẇ + ∇ = 0",
                                "重球方程 ẅ + γẇ + ∇ = 0 的阻尼 γ"), lo=0.0, hi=5.0, step=0.1),
-        Number("p", 0.8, T("dropout keep probability", "dropout 的保留概率"),
+        Number("p", 0.8, T("dropout keep probability", "随机失活的保留概率"),
                lo=0.05, hi=1.0, step=0.05),
-        Integer("draws", 200, T("dropout masks drawn per step", "每步抽取的 dropout 掩码数"),
+        Integer("draws", 200, T("dropout masks drawn per step", "每步抽取的随机失活掩码数"),
                 lo=1, hi=10_000, step=50),
     )
 
@@ -243,7 +243,7 @@ class Regularize(Scene):
                                "γ < 2√(h+2λ)：重球会越过目标并振荡"))
         if view == "dropout" and self["p"] < 1:
             notes.append(T("inverted dropout scales by 1/p while training; at test time the net "
-                           "is used as it is", "反向缩放的 dropout 在训练时除以 p；测试时网络原样使用"))
+                           "is used as it is", "反向缩放的随机失活在训练时除以 p；测试时网络原样使用"))
         return notes
 
     def data(self) -> dict[str, Any]:
@@ -304,7 +304,7 @@ EXPLANATION = T(
     "（先做梯度步，再做软阈值）则落在精确的零上。flow 视图画出梯度流 ẇ = −∇(D + λ‖w‖²)："
     "每个特征分量按 e^(−(h + 2λ)t) 衰减——对称矩阵的一阶流只有实特征值，不可能振荡。重球方程 "
     "ẅ + γẇ + ∇ = 0 则可以：γ < 2√(h + 2λ) 时它会越过目标（阻尼振荡属于动量，而不是梯度流）。"
-    "dropout 以概率 p 保留每个特征，并在训练时除以 p（反向缩放）；对线性模型，期望损失恰好是 "
+    "dropout 视图：随机失活以概率 p 保留每个特征，并在训练时除以 p（反向缩放）；对线性模型，期望损失恰好是 "
     "(y − xᵀw)² + ((1 − p)/p)·Σ x_j² w_j²，即按各特征大小加权的 L2 惩罚，蒙特卡洛均值在其标准误差"
     "范围内逼近它。经过非线性单元后均值就对不上了：E[σ(z)] ≠ σ(E[z])。",
 )
