@@ -20,7 +20,20 @@ STOPS = (
          try_=T("press n a few times and watch the quotient lose its excess h",
                 "按几次 n，看差商多出来的 h 一点点消失"),
          check=Check("data.secant_slope", 2 + 2.0 ** -8, 1e-12, "2 + h, h = 2⁻⁸"),
-         settings={"f": "x^2", "x0": "1", "h": "1", "scheme": "forward"}, steps=8),
+         settings={"view": "secant", "f": "x^2", "x0": "1", "h": "1", "scheme": "forward"}, steps=8),
+    Stop("tangent", "P1 §1.2",
+         say=T("The ε–δ definition made visible: for every band f′ ± ε around the slope there is a "
+               "δ such that every secant with 0 < |h| < δ stays inside it. For x³ at 1 the quotient "
+               "is 3 + 3h + h², so with ε = 0.1 the largest δ is (√9.4 − 3)/2 ≈ 0.033.",
+               "ε–δ 定义的可视化：对斜率周围的每一条带 f′ ± ε，都存在 δ，使所有 0 < |h| < δ 的割线斜率"
+               "都落在带内。x³ 在 1 处的差商是 3 + 3h + h²，所以 ε = 0.1 时最大的 δ 是 (√9.4 − 3)/2 ≈ 0.033。"),
+         look=T("the band around the slope and the δ interval where the quotient stays inside",
+                "斜率周围的带，以及差商留在带内的 δ 区间"),
+         try_=T("press n: ε halves and δ shrinks with it, roughly δ ≈ ε/3",
+                "按 n：ε 减半，δ 随之缩小，大约 δ ≈ ε/3"),
+         check=Check("data.delta", (math.sqrt(9.4) - 3.0) / 2.0, 1e-9,
+                     T("the positive root of h² + 3h = ε", "h² + 3h = ε 的正根")),
+         settings={"view": "epsilon", "f": "x^3", "x0": "1", "eps": "0.1"}),
     Stop("tangent", "P1 §1.2",
          say=T("A limit has to be the same from both sides. For |x| at 0 the quotient is −1 for "
                "every h < 0 and +1 for every h > 0, however small h gets, so no derivative exists there.",
@@ -31,7 +44,7 @@ STOPS = (
          try_=T("move x0 away from 0 with → and the derivative comes back",
                 "用 → 把 x0 移离 0，导数就又存在了"),
          check=Check("data.left_slope", -1.0, 1e-12, T("d|x|/dx from the left", "d|x|/dx 的左极限")),
-         settings={"f": "abs(x)", "x0": "0"}, steps=6),
+         settings={"view": "secant", "f": "abs(x)", "x0": "0"}, steps=6),
     Stop("autodiff", "P1 §1.3",
          say=T("x·sin x is a small graph: a product whose second factor is a function of x. The "
                "product rule and the chain rule become one local derivative per edge, and the "
@@ -56,7 +69,7 @@ STOPS = (
                 "把 scheme 换成 forward，比较两条误差曲线的斜率"),
          check=Check("data.secant_slope", math.sinh(2.0 ** -10) / 2.0 ** -10, 1e-13,
                      "sinh(h)/h, h = 2⁻¹⁰"),
-         settings={"f": "exp(x)", "x0": "0", "h": "1", "scheme": "central"}, steps=10),
+         settings={"view": "secant", "f": "exp(x)", "x0": "0", "h": "1", "scheme": "central"}, steps=10),
     Stop("gradient", "P1 §2.2",
          say=T("On the bowl x² + 3y² at (1, 1) the gradient is (2, 6). As u turns, the slope D_u f "
                "traces ‖∇f‖cos θ: largest, √40, when u points along ∇f at 71.6°, zero along the "

@@ -77,8 +77,32 @@ STOPS = (
                "φ′ 处处为 1，不会饱和，但也弯不了。"),
          look=T("the activation panel: a straight line", "激活函数图：一条直线"),
          try_=T("set activation to relu and compare the gradient norms", "把 activation 设为 relu，比较梯度范数"),
-         check=Check("data.sup_abs_derivative", 1.0, 1e-12, "d(z)/dz = 1"),
+         check=Check("data.max_deviation", 0.0, 1e-10,
+                     T("the net equals x ↦ W_D⋯W₁x + b", "网络等于 x ↦ W_D⋯W₁x + b")),
          settings={"depth": "20", "activation": "linear", "init": "xavier"}),
+    Stop("playground", "P3 §2.2",
+         say=T("The same lesson on a real classifier: with linear units the whole network is one "
+               "affine map, so its decision boundary is a straight line and it cannot separate a "
+               "ring from its centre, however long it trains.",
+               "在真实的分类器上也是如此：隐藏单元是线性的，整个网络就是一个仿射映射，决策边界只能是直线，"
+               "无论训练多久都无法把圆环和中心分开。"),
+         look=T("the decision regions: one straight cut through the ring", "决策区域：一刀直线切过圆环"),
+         try_=T("set activation to tanh and watch the boundary bend round the centre",
+                "把 activation 设为 tanh，看边界弯成一圈围住中心"),
+         check=Check("data.affine_equivalent.max_deviation", 0.0, 1e-9,
+                     T("the net equals its one affine map", "网络等于它的单个仿射映射")),
+         settings={"data": "circle", "activation": "linear", "layers": "2"}, steps=300),
+    Stop("playground", "P3 §2.2",
+         say=T("With tanh units the boundary bends: after 300 SGD steps the net draws a closed "
+               "curve round the centre and classifies nearly every test point correctly.",
+               "换成 tanh 单元后边界可以弯曲：300 步 SGD 之后，网络在中心周围画出一条闭合曲线，"
+               "几乎每个测试点都分对了。"),
+         look=T("the decision regions and the test accuracy", "决策区域与测试准确率"),
+         try_=T("set layers to 0: logistic regression is back to a straight line",
+                "把 layers 设为 0：逻辑回归又回到一条直线"),
+         check=Check("data.test_acc", 1.0, 0.1,
+                     T("the classes are separable up to the noise", "除噪声外两类可分")),
+         settings={"data": "circle", "activation": "tanh", "layers": "2"}, steps=300),
     Stop("vanishing", "P3 §2.3–2.4",
          say=T("ReLU has slope 1 where it is active and He initialisation keeps the signal's "
                "scale, 2/n per layer: the gradient arrives at the first layer at a healthy size.",
