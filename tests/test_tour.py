@@ -30,7 +30,7 @@ def test_tour_check_passes_every_stop():
 
 
 def test_a_false_claim_fails_the_check_and_names_its_stop(monkeypatch):
-    honest = stops()[7]
+    honest = stops()[tour.first_stop_of("riemann")]
     wrong = Stop(honest.scene, honest.section, honest.say, honest.look, honest.try_,
                  Check(honest.check.path, honest.check.expect + 1e-3, 1e-6), honest.settings,
                  honest.steps)
@@ -149,9 +149,9 @@ def test_list_prints_one_line_per_stop_in_either_language():
 
 
 def test_header_says_where_you_are():
-    n = len(stops())
-    assert tour.header(7, "en") == f"stop 8/{n} · P1 §3.1 · riemann"
-    assert tour.header(7, "zh") == f"第 8/{n} 站 · 第一部分 §3.1 · riemann"
+    n, i = len(stops()), tour.first_stop_of("riemann")
+    assert tour.header(i, "en") == f"stop {i + 1}/{n} · P1 §3.1 · riemann"
+    assert tour.header(i, "zh") == f"第 {i + 1}/{n} 站 · 第一部分 §3.1 · riemann"
 
 
 def test_stop_out_of_range_is_one_line_and_status_2():
@@ -166,30 +166,31 @@ async def test_tour_moves_between_stops_keeps_changes_and_r_restores_the_stop():
     from calcterm.host.tour_screen import TourScreen, TourStrip
     from pilot import wait_until
 
-    app = CalcTermApp(tour=6)
+    k = tour.first_stop_of("riemann")  # the first Riemann stop: n = 10, no steps taken
+    app = CalcTermApp(tour=k - 1)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, TourScreen), "stop 7")
+        await wait_until(pilot, lambda: isinstance(app.screen, TourScreen), "the stop before")
         strip = lambda: str(app.screen.query_one(TourStrip).render())  # noqa: E731
-        assert tour.header(6, "en") in strip() and "Look at:" in strip()
-        assert app.screen.scene.id == stops()[6].scene
+        assert tour.header(k - 1, "en") in strip() and "Look at:" in strip()
+        assert app.screen.scene.id == stops()[k - 1].scene
         await pilot.press("right_square_bracket")
-        await wait_until(pilot, lambda: app.screen.index == 7, "stop 8")
+        await wait_until(pilot, lambda: app.screen.index == k, "the Riemann stop")
         scene = app.screen.scene
-        assert scene["n"] == 10 and scene.t == 0
+        assert scene.id == "riemann" and scene["n"] == 10 and scene.t == stops()[k].steps == 0
         await pilot.press("n", "n")
         assert scene.t == 2
         await pilot.press("left_square_bracket")
-        await wait_until(pilot, lambda: app.screen.index == 6, "back to stop 7")
+        await wait_until(pilot, lambda: app.screen.index == k - 1, "back one stop")
         await pilot.press("right_square_bracket")
-        await wait_until(pilot, lambda: app.screen.index == 7, "stop 8 again")
+        await wait_until(pilot, lambda: app.screen.index == k, "the Riemann stop again")
         assert app.screen.scene is scene and scene.t == 2  # kept as the learner left it
         await pilot.press("r")
         await wait_until(pilot, lambda: app.screen.scene is not scene, "the stop rebuilt")
-        assert app.screen.scene.t == stops()[7].steps
+        assert app.screen.scene.t == 0
         await pilot.press("T")
-        assert "Look at:" not in strip() and tour.header(7, "en") in strip()
+        assert "Look at:" not in strip() and tour.header(k, "en") in strip()
         await pilot.press("l")
-        assert tour.header(7, "zh") in strip()
+        assert tour.header(k, "zh") in strip()
         await pilot.press("escape")
         assert not isinstance(app.screen, TourScreen)
 
