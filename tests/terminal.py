@@ -71,8 +71,12 @@ class Terminal:
                 self.stream.feed(data)
 
     def text(self) -> str:
+        """The screen as lines of text (joined cell by cell: pyte's own `display` trips over
+        an empty cell, which a wide character's neighbour can leave behind)."""
         with self.lock:
-            return "\n".join(self.screen.display)
+            columns, buffer = self.screen.columns, self.screen.buffer
+            return "\n".join("".join(buffer[y][x].data for x in range(columns))
+                             for y in range(self.screen.lines))
 
     def wait_until(self, condition: Callable[[str], bool], what: str,
                    timeout: float = 20.0) -> str:

@@ -243,8 +243,10 @@ class LayerGrad:
     def true(self, scaled: np.ndarray | float) -> np.ndarray | float:
         """A scaled gradient (or its norm) times 2^exponent: inf or 0 where that leaves the
         range of its dtype."""
+        if not self.exponent:
+            return scaled
         with np.errstate(over="ignore", under="ignore"):
-            return np.ldexp(scaled, self.exponent) if self.exponent else scaled
+            return np.ldexp(scaled, self.exponent)
 
 
 RESCALE_OUTSIDE = 2.0 ** 32
