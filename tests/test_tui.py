@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Input, OptionList, Static
 
-from calcterm.host.app import CalcTermApp, PickerScreen
+from calcterm.host.app import PARTS, TOUR_OPTION, CalcTermApp, PickerScreen, part_of
 from calcterm.host.modals import ExpressionScreen, HelpScreen
 from calcterm.host.params_panel import NAME_WIDTH
 from calcterm.host.scene_screen import FPS, SceneScreen
@@ -19,10 +19,19 @@ async def test_picker_lists_every_scene_and_opens_one():
     async with app.run_test(size=SIZE) as pilot:
         picker = app.screen.query_one(OptionList)
         assert isinstance(app.screen, PickerScreen)
-        assert picker.option_count == len(scenes()) + 1  # the guided tour comes first
-        assert "Guided tour" in str(picker.get_option_at_index(0).prompt)
-        assert "Part 1" in str(picker.get_option_at_index(1).prompt)
-        await pilot.press("down", "enter")
+        options = [picker.get_option_at_index(i) for i in range(picker.option_count)]
+        assert options[0].id == TOUR_OPTION  # the guided tour comes first
+        headers = [str(o.prompt) for o in options if o.disabled]
+        assert headers == [PARTS[p].en for p in ("Part 1", "Part 2", "Part 3", "Part 4")]
+        ids = [o.id for o in options if not o.disabled][1:]
+        assert ids == list(scenes())
+        part = None
+        for option in options[1:]:  # every scene sits under the header of its part
+            if option.disabled:
+                part = str(option.prompt).split(" ·")[0]
+            else:
+                assert part_of(scenes()[option.id].section) == part
+        await pilot.press("down", "enter")  # the cursor skips the part header
         assert isinstance(app.screen, SceneScreen) and app.screen.scene.id == list(scenes())[0]
         await pilot.press("escape")
         assert isinstance(app.screen, PickerScreen)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.table import Table
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -15,8 +16,36 @@ from calcterm.host.scene_screen import SceneScreen
 from calcterm.host.tour_screen import open_stop
 from calcterm.registry import scenes
 from calcterm.scene import Scene
-from calcterm.text import section_text
+from calcterm.text import T, section_text, tr
 from calcterm.tour import stops
+
+ID_WIDTH = 17
+"""Columns for a scene id in the picker (the longest, brachistochrone, plus two)."""
+PARTS = {
+    "Part 1": T("Part 1 · the foundations: derivatives, integrals, series",
+                "第一部分 · 微积分基础：导数、积分与级数"),
+    "Part 2": T("Part 2 · calculus in machine learning: descent, constraints, information",
+                "第二部分 · 机器学习中的微积分：梯度下降、约束与信息"),
+    "Part 3": T("Part 3 · calculus in deep learning: backpropagation, activations, regularisation",
+                "第三部分 · 深度学习中的微积分：反向传播、激活函数与正则化"),
+    "Part 4": T("Part 4 · further topics: variations, matrices, manifolds, stochastic calculus",
+                "第四部分 · 高级主题：变分、矩阵、流形与随机微积分"),
+}
+
+
+def _row(name: Text, body: Text) -> Table:
+    """A picker row: the id in its own column, the text beside it wrapping under itself."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(width=ID_WIDTH - 1, no_wrap=True)
+    grid.add_column(ratio=1)
+    grid.add_row(name, body)
+    return grid
+
+
+def part_of(section: str) -> str:
+    """The part of the article a scene starts in ("Part 2" of "Part 2 §1.1, Part 3 §4")."""
+    return section.split("§")[0].strip().rstrip(",") or section
+
 
 TOUR_OPTION = "-tour-"
 """The picker's first entry: the guided tour (not a scene id, which is a lower-case word)."""
@@ -42,13 +71,21 @@ class PickerScreen(Screen[None]):
         picker = self.query_one(OptionList)
         highlighted = picker.highlighted
         picker.clear_options()
-        tour = Text.assemble((f"{'tour':<10}", "bold magenta"), (t(lang, "tour_entry"), "bold"), "\n",
-                             (f"{'':<10}{t(lang, 'tour_sub', n=len(stops()))}", "dim"))
-        picker.add_option(Option(tour, id=TOUR_OPTION))
+        tour = Text.assemble((t(lang, "tour_entry"), "bold"), "\n",
+                             (t(lang, "tour_sub", n=len(stops())), "dim"))
+        picker.add_option(Option(_row(Text("tour", style="bold magenta"), tour), id=TOUR_OPTION))
+        part = None
         for scene_id, cls in scenes().items():
-            label = Text.assemble((f"{scene_id:<10}", "bold cyan"), (cls.display_title(lang), "bold"),
-                                  "\n", (f"{'':<10}{section_text(cls.section, lang)}", "dim"))
-            picker.add_option(Option(label, id=scene_id))
+            if part_of(cls.section) != part:
+                part = part_of(cls.section)
+                picker.add_option(Option(Text(PARTS.get(part, T(part, part)).get(lang),
+                                              style="bold underline"), disabled=True))
+            what = tr(cls.summary, lang)
+            body = Text.assemble((cls.display_title(lang), "bold"), "  ",
+                                 (section_text(cls.section, lang), "dim"))
+            if what:
+                body.append("\n" + what)
+            picker.add_option(Option(_row(Text(scene_id, style="bold cyan"), body), id=scene_id))
         picker.highlighted = highlighted or 0
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
