@@ -189,3 +189,36 @@ def test_wolfe_step_meets_both_conditions_where_the_parabola_guess_fails():
         assert surface.value_at(x + alpha * d) <= f0 + so.ARMIJO_C * alpha * slope
         assert g_new @ d >= so.WOLFE_C2 * slope
         assert (g_new - g) @ (alpha * d) > 0  # the curvature BFGS needs
+
+
+def test_runs_stop_once_they_no_longer_move():
+    """Newton on a quadratic: one step lands, the next moves x by rounding only, and the run
+    says converged; on the saddle it converges too (∇f = 0 there) and the Hessian tells why
+    that is no minimum."""
+    rng = np.random.default_rng(11)
+    A, b = random_spd(rng, 2), rng.standard_normal(2)
+    value, grad, hess = quadratic(A, b)
+    run = so.Run("newton", (3.0, -2.0), value, grad, Settings(eta=1.0), hess)
+    for _ in range(5):
+        run.advance()
+    assert run.status == "converged" and len(run.path) <= 3
+    assert np.allclose(run.path[1], np.linalg.solve(A, b), atol=1e-12)
+    surface = surfaces.saddle()
+    hess = so.hessian_of(surface)
+    on_saddle = so.Run("newton", (-4.0, 0.05), surface.value_at, surface.grad_at, Settings(eta=1.0), hess)
+    on_saddle.advance()
+    on_saddle.advance()
+    assert on_saddle.status == "converged" and np.allclose(on_saddle.path[-1], 0.0)
+    assert not so.is_positive_definite(hess(on_saddle.path[-1]))
+
+
+def test_a_run_that_cannot_go_down_is_stalled_not_converged():
+    """A gradient with the wrong sign makes every trial point of the line search go uphill:
+    the run stops as stalled (no lower point found), not converged, and never moves."""
+    value = lambda p: float(p @ p)  # noqa: E731
+    wrong = lambda p: -2.0 * p  # noqa: E731
+    for method in ("bfgs", "newton-ls"):
+        run = so.Run(method, (1.0, 2.0), value, wrong, Settings(eta=1.0), lambda p: -2.0 * np.eye(2))
+        run.advance()
+        assert run.status == "stalled", method
+        assert np.array_equal(run.path[-1], run.path[0])  # it went nowhere

@@ -47,6 +47,12 @@ CURVATURE_FLOOR = 1e-12
 """BFGS skips a pair whose yᵀs is below this share of ‖y‖‖s‖: the update would lose definiteness."""
 MAX_HALVINGS = 60
 """2⁻⁶⁰ ≈ 1e-18: a step this short changes no float, so the search gives up there."""
+STALL = 1e-14
+"""A run whose step moves x by less than this share of max(1, ‖x‖) has stopped: further
+steps only shuffle the last bits (Newton reaches this a few steps after it gets close)."""
+SHRUNK = 1e-8
+"""A line search that had to cut the step below this share of its first trial, and then
+still did not move x, found no lower point: the run is stalled, not converged."""
 
 PRESET_FORMULAS = {
     "rosenbrock": "(1-x)^2+100*(y-x^2)^2",
@@ -266,6 +272,13 @@ def hessian_of(surface: object, text: str | None = None) -> HessFn:
 class Run(optimizers.Run):
     """One second-order method's trajectory, with the same bookkeeping as `optimizers.Run`
     (path, values, status running/diverged/undefined), plus the last step's `note`.
+
+    Unlike a first-order run it also stops on its own: "converged" once ∇f = 0 exactly or
+    a step moves x by less than `STALL` (relative), "stalled" when the line search finds no
+    lower point along a descent direction (it returns no step, or one cut below `SHRUNK`
+    that changes no float: rounding near a minimum, a kink, or a wrong gradient). Which kind
+    of stationary point it converged to is for the caller to judge (Newton is as happy on a
+    saddle as at a minimum).
     """
 
     def __init__(self, method: str, x0: tuple[float, ...], value: ValueFn, grad: GradFn,
@@ -296,10 +309,15 @@ class Run(optimizers.Run):
             return
         new = step(self.method, self.state, self.grad, self.settings, self.hess, self._safe_value)
         x = new.x
+        if new.note in ("stationary", "no-descent"):
+            self.state = new
+            self.status = "converged" if new.note == "stationary" else "stalled"
+            return
         if not np.all(np.isfinite(x)):
             self.state = new
             self.status = "undefined" if new.note == "singular" else "diverged"
             return
+        moved = float(np.linalg.norm(x - self.state.x))
         f = self._safe_value(x)
         self._record(x, f)
         if float(np.max(np.abs(x))) > optimizers.BLOWUP:
@@ -308,3 +326,5 @@ class Run(optimizers.Run):
         self.state = new
         if not math.isfinite(f):
             self.status = "undefined"
+        elif moved <= STALL * max(1.0, float(np.linalg.norm(x))):
+            self.status = "converged" if new.alpha > SHRUNK else "stalled"
