@@ -17,7 +17,6 @@ from calcterm.host.tour_screen import open_stop
 from calcterm.registry import scenes
 from calcterm.scene import Scene
 from calcterm.text import T, section_text, tr
-from calcterm.tour import stops
 
 ID_WIDTH = 17
 """Columns for a scene id in the picker (the longest, brachistochrone, plus two)."""
@@ -72,7 +71,7 @@ class PickerScreen(Screen[None]):
         highlighted = picker.highlighted
         picker.clear_options()
         tour = Text.assemble((t(lang, "tour_entry"), "bold"), "\n",
-                             (t(lang, "tour_sub", n=len(stops())), "dim"))
+                             (t(lang, "tour_sub"), "dim"))
         picker.add_option(Option(_row(Text("tour", style="bold magenta"), tour), id=TOUR_OPTION))
         part = None
         for scene_id, cls in scenes().items():

@@ -39,8 +39,8 @@ TEXT: dict[str, T] = {
     "language": T("Language: English",
                 "语言：中文"),
     "tour_entry": T("Guided tour: the article in order", "导览：按文章顺序游览"),
-    "tour_sub": T("{n} stops, each a scene with a narration and a claim it checks",
-                  "共 {n} 站，每站一个场景，附解说和一个可自检的结论"),
+    "tour_sub": T("stop by stop, each a scene with a narration and a claim it checks",
+                  "一站一站走，每站一个场景，附解说和一个可自检的结论"),
     "presets": T("presets",
                 "预设"),
 }
