@@ -11,7 +11,7 @@ from typing import Callable, Iterable
 from calcterm.params import ParamError
 from calcterm.registry import get
 from calcterm.scene import Scene, scene_notes
-from calcterm.text import T, localize, section_text, tr
+from calcterm.text import T, section_text, tr
 
 
 def parse_assignment(text: str) -> tuple[str, str]:
@@ -76,5 +76,5 @@ def show_text(scene: Scene, width: int, height: int, color: bool = True, lang: s
     if width < min_w or plot_h < min_h:
         raise ParamError(f"--size {width}x{height} is too small for {scene.id}; it needs at least "
                          f"{min_w}x{min_h + 1 + len(info)}")
-    plot = render(localize(scene.draw(width, plot_h), lang), width, plot_h, color=color)
+    plot = render(scene.draw(width, plot_h), width, plot_h, color=color, lang=lang)
     return "\n".join([title[:width], plot, *info])

@@ -12,7 +12,7 @@ from calcterm.export import dumps
 from calcterm.plot import Bars, Line, Points
 from calcterm.registry import get
 from calcterm.render import render
-from calcterm.text import localize, tr
+from calcterm.text import tr
 
 from texts import notes_in, readout_in
 
@@ -35,7 +35,7 @@ def test_every_view_draws_cleanly(view, values):
         for size in ((60, 20), (120, 40)):
             for _ in range(7):
                 scene.step()
-            text = render(localize(scene.draw(*size), "en"), *size)
+            text = render(scene.draw(*size), *size)
             assert len(text.split("\n")) == size[1]
         assert scene.readout()
         json.loads(dumps(scene.export()))

@@ -12,7 +12,7 @@ from calcterm.export import dumps
 from calcterm.params import Choice, Expression, Integer, Number, Toggle
 from calcterm.plot import Figure
 from calcterm.render import render, strip_ansi
-from calcterm.text import T, localize
+from calcterm.text import T
 
 
 def test_identity(scene_cls):
@@ -51,7 +51,7 @@ def test_draws_at_every_size(scene_cls, size):
         scene.step()
     figure = scene.draw(*size)
     assert isinstance(figure, Figure) and figure.panels
-    text = render(localize(figure, "en"), *size)
+    text = render(figure, *size)
     lines = text.split("\n")
     assert len(lines) == size[1]
     assert all(len(strip_ansi(line)) == size[0] for line in lines)
@@ -103,7 +103,7 @@ def test_extreme_parameters_draw_without_warnings(scene_cls):
             with np.errstate(all="raise"):
                 scene = scene_cls({p.name: value})
                 scene.step()
-                render(localize(scene.draw(100, 30), "en"), 100, 30)
+                render(scene.draw(100, 30), 100, 30)
                 json.loads(dumps(scene.export()))
 
 
@@ -112,4 +112,4 @@ def test_heaviest_parameters_are_valid_and_draw(scene_cls):
         assert scene_cls.param(name).validate(value) == value
     scene = scene_cls(dict(scene_cls.heaviest))
     scene.step()
-    assert render(localize(scene.draw(120, 40), "en"), 120, 40)
+    assert render(scene.draw(120, 40), 120, 40)

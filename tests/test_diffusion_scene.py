@@ -15,7 +15,7 @@ from calcterm.params import ParamError
 from calcterm.plot import Points
 from calcterm.registry import get
 from calcterm.render import render
-from calcterm.text import localize, tr
+from calcterm.text import tr
 
 from conftest import run_cli
 from texts import notes_in, readout_in
@@ -178,7 +178,7 @@ def test_hard_settings_run_to_the_end_without_warnings(values):
     with np.errstate(all="raise"):
         scene = Diffusion(values, seed=0)
         run_to_end(scene)
-        render(localize(scene.draw(100, 30), "en"), 100, 30)
+        render(scene.draw(100, 30), 100, 30)
         json.loads(dumps(scene.export()))
 
 
@@ -188,5 +188,5 @@ def test_learned_score_with_the_smallest_training_runs_without_warnings():
                            "modes": Diffusion.param("modes").parse("ring of 8")}, seed=13)
         finish_work(scene)
         run_to_end(scene)
-        render(localize(scene.draw(100, 30), "en"), 100, 30)
+        render(scene.draw(100, 30), 100, 30)
         json.loads(dumps(scene.export()))

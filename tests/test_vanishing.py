@@ -13,7 +13,6 @@ from calcterm.export import dumps
 from calcterm.render import render
 from calcterm.registry import get
 from calcterm.scenes.vanishing import Vanishing
-from calcterm.text import localize
 
 from texts import notes_in, readout_in
 
@@ -80,7 +79,7 @@ def test_overflow_is_named_and_stops_the_clock_without_warnings():
     with np.errstate(all="raise"):
         scene = Vanishing(values)
         scene.step()
-        text = render(localize(scene.draw(120, 40), "en"), 120, 40, color=False)
+        text = render(scene.draw(120, 40), 120, 40, color=False)
         exported = dumps(scene.export())
     assert scene.t == 0 and scene.regime == "exploding"
     assert "overflowed" in text
@@ -106,7 +105,7 @@ def test_large_nets_are_built_in_a_job_and_step_off_the_ui_thread(monkeypatch):
     assert readout_in(scene) == {"status": "building the network…"}
     scene.step()
     assert scene.t == 0
-    assert "building" in render(localize(scene.draw(120, 40), "en"), 120, 40, color=False)
+    assert "building" in render(scene.draw(120, 40), 120, 40, color=False)
     stale, revision = scene.job(), scene.revision
     scene.set("depth", 5)  # the user changed a parameter while the first build ran
     assert stale.run(lambda f: None).net.depth == 4 and scene.revision != revision

@@ -15,7 +15,7 @@ from calcterm.host.i18n import t
 from calcterm.palette import theme_palette
 from calcterm.render import TooSmall, layout, locate
 from calcterm.scene import Scene
-from calcterm.text import fmt, localize
+from calcterm.text import fmt
 
 
 class PlotView(Widget):
@@ -42,7 +42,7 @@ class PlotView(Widget):
         if width < min_w or height < min_h:
             return self._enlarge(width, height)
         try:
-            canvas = layout(localize(self.scene.draw(width, height), self.app.lang), width, height)
+            canvas = layout(self.scene.draw(width, height), width, height, self.app.lang)
         except TooSmall:
             return self._enlarge(width, height)
         return canvas.to_rich(self.color, self.palette())
