@@ -227,8 +227,10 @@ class Autodiff(Scene):
             out[T("max difference", "最大差")] = fmt(self.max_difference, ".1e")
         else:
             out[T("uᵀ(Jv) vs (uᵀJ)v", "uᵀ(Jv) 与 (uᵀJ)v")] = fmt(self.dot_test, ".1e")
-        out[T("forward mode", "前向模式")] = T("{n} tangent sweeps", "{n} 次切向扫描").format(n=str(self.n))
-        out[T("reverse mode", "反向模式")] = T("{m} backward sweeps", "{m} 次反向扫描").format(m=str(self.m))
+        out[T("forward mode", "前向模式")] = (T("{n} tangent sweep", "{n} 次切向扫描") if self.n == 1 else
+                                              T("{n} tangent sweeps", "{n} 次切向扫描")).format(n=str(self.n))
+        out[T("reverse mode", "反向模式")] = (T("{m} backward sweep", "{m} 次反向扫描") if self.m == 1 else
+                                              T("{m} backward sweeps", "{m} 次反向扫描")).format(m=str(self.m))
         out[T("sweeps done", "已完成扫描")] = f"{finished}/{self.n if mode == 'forward' else self.m}"
         out[T("nodes", "节点数")] = str(len(self.shown))
         out[T("tape", "磁带")] = T("{k} values", "{k} 个值").format(k=str(self.trace.tape_size))
