@@ -342,6 +342,22 @@ def test_float32_measures_gradients_far_below_its_range():
     assert np.allclose(got.grad_W, want.grad_W, rtol=F32_DIAGNOSTICS_RTOL, atol=0)
 
 
+def test_float32_measures_activations_whose_squares_it_cannot_hold():
+    """A linear net with gain 10 per layer reaches |h| ~ 1e25 at layer 25: inside float32's
+    range (3e38), its square is not. Spread, loss and gradients are still measured."""
+    n64, n32 = twin_nets(25, 32, "linear", "normal", False, False)
+    for net in (n64, n32):
+        net.W *= net.W.dtype.type(10 / np.sqrt(32))  # σ√n = 10
+    x = np.random.default_rng(5).standard_normal((8, 32))
+    y = smooth_target(x, np.eye(32)[0])
+    want, got = train_step(n64, x, y, 0.0), train_step(n32, x, y, 0.0)
+    assert want.act_std[-1] > 1e20 and got.finite and got.overflow_layer is None
+    assert got.loss == pytest.approx(want.loss, rel=F32_DIAGNOSTICS_RTOL)
+    for name in ("act_std", "grad_h", "grad_W"):
+        assert np.allclose(getattr(got, name), getattr(want, name), rtol=F32_DIAGNOSTICS_RTOL,
+                           atol=0), name
+
+
 def plain_backprop(net: Network, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """‖∂L/∂h⁽ᵏ⁾‖ by the textbook chain rule, no rescaling: the reference for a plain net."""
     cache = forward(net, x)
