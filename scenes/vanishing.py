@@ -448,9 +448,9 @@ class Vanishing(Scene):
         if not collapse_affordable(net.depth, net.width):
             return {"effective_matrix": None, "effective_bias": None, "max_deviation": None,
                     "collapse_note": "not formed: too large to multiply out here"}
-        A, c = affine_collapse(net.W, net.b, net.branch_scale if self["residual"] else None)
         x = np.random.default_rng([self.seed, 3]).standard_normal((16, net.width)).astype(net.dtype)
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"):  # an exploding linear net overflows: exported as null
+            A, c = affine_collapse(net.W, net.b, net.branch_scale if self["residual"] else None)
             h = forward(net, x).h[-1].astype(float)
             deviation = float(np.max(np.abs(h - (x.astype(float) @ A.T + c))))
         return {"effective_matrix": A, "effective_bias": c, "max_deviation": deviation}
