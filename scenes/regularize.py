@@ -203,6 +203,8 @@ class Regularize(Scene):
             out["λ"] = fmt(self.lam_shown, ".3g")
         out[T("w* (L1)", "w*（L1）")] = pair(self.w_l1)
         out[T("w* (L2)", "w*（L2）")] = pair(self.w_l2)
+        out["‖w*‖₁ (L1), ‖w*‖₂ (L2)"] = \
+            f"{fmt(np.abs(self.w_l1).sum(), '.4g')}, {fmt(np.linalg.norm(self.w_l2), '.4g')}"
         out["λ_max = ‖Ha‖∞"] = fmt(self.lam_max, ".4g")
         z = self.path.zero_at()
         out[T("L1 zero from λ", "L1 置零的 λ")] = f"w₁ {fmt(z[0], '.4g')}, w₂ {fmt(z[1], '.4g')}"
