@@ -71,9 +71,10 @@ class Gradient(Scene):
     params = (
         Expression("f", "x^2+3*y^2",
                    T("the surface; cone and no-derivative move p to the origin",
-                     "曲面；选择 cone 或 no derivative 会把 p 移到原点"),
-                   presets={"bowl": "x^2+3*y^2", "saddle": "x^2-y^2", "wave": "sin(x)*cos(y)",
-                            "cone": "sqrt(x^2+y^2)", "no derivative": COUNTEREXAMPLE},
+                     "曲面；选择“圆锥”或“不可导”会把 p 移到原点"),
+                   presets={T("bowl", "碗"): "x^2+3*y^2", T("saddle", "鞍面"): "x^2-y^2",
+                            T("wave", "波"): "sin(x)*cos(y)", T("cone", "圆锥"): "sqrt(x^2+y^2)",
+                            T("no derivative", "不可导"): COUNTEREXAMPLE},
                    variables=("x", "y")),
         Number("x0", 1.0, T("x of the point p", "点 p 的 x 坐标"), lo=-3.0, hi=3.0, step=0.1),
         Number("y0", 1.0, T("y of the point p", "点 p 的 y 坐标"), lo=-3.0, hi=3.0, step=0.1),
@@ -105,7 +106,7 @@ class Gradient(Scene):
         "沿等高线方向（θ_∇ ± 90°，地图上的虚线切线）为零，与梯度相反时最负。"
         "可微不只是偏导数存在：在 p 附近曲面必须像一个平面，所以放大图中等高线会变成直的、"
         "平行且在 ∇f 方向上等距的线。\n"
-        "选择 no derivative，即 f = x²y/(x²+y²)（并令 f(0) = 0）。沿每条射线 f(tu) = t·cos²θ sinθ，"
+        "选择“不可导”，即 f = x²y/(x²+y²)（并令 f(0) = 0）。沿每条射线 f(tu) = t·cos²θ sinθ，"
         "所以每个方向导数都存在；两个偏导数都是 0，照公式应有 ∇f = 0、对所有 u 都 D_u f = 0。"
         "实测的斜率（公式在 p 点是 0/0，因此这里沿每条射线取单侧极限）却是 cos²θ sinθ，"
         "放大图也永远不会变直：这个函数在任何尺度下看起来都一样。可见 D_u f = ∇f·u 和"

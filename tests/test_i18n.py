@@ -30,7 +30,11 @@ ALLOWED = {
     "LayerNorm", "PyTorch", "TensorFlow", "Hessian", "NaN", "MLP", "GEMM", "RK4", "calcterm",
     "float64", "float32", "SVG", "EN", "esc", "tab", "shift", "space", "enter", "Paley",
     "Wiener", "Zygmund", "Cauchy", "Hadamard", "Taylor", "Newton", "Dijkstra", "haversine",
-    "limsup", "Slater", "Beltrami", "Legendre", "Sigmoid", "eig", "Santurkar",
+    "limsup", "Slater", "Beltrami", "Legendre", "Sigmoid", "eig", "Santurkar", "REINFORCE",
+    "Kronecker", "NumPy", "Clairaut", "Fisher", "Heron", "MDS", "cot", "rad", "AXB", "ravel",
+    "Distill", "Polyak", "Boltzmann", "Gibbs", "Shannon", "Jensen", "Gaussian", "Bernoulli",
+    # shape names in matrix formulas (batch × in, out × in)
+    "batch", "out",
 }
 
 
