@@ -141,3 +141,20 @@ async def test_w_shows_the_words_in_place_of_the_plot_and_follows_the_steps():
         await pilot.press("w")
         await pilot.pause()
         assert not app.screen.query(WordsPanel) and app.screen.query_one(PlotView).display
+
+
+async def test_words_stay_on_from_one_tour_stop_to_the_next():
+    from calcterm.host.app import CalcTermApp
+    from calcterm.host.tour_screen import TourScreen
+    from calcterm.host.words import WordsPanel
+    from pilot import wait_until
+
+    app = CalcTermApp(tour=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, TourScreen), "the tour")
+        await pilot.press("w")
+        await pilot.press("right_square_bracket")
+        await wait_until(pilot, lambda: app.screen.index == 1, "the next stop")
+        await wait_until(pilot, lambda: bool(app.screen.query(WordsPanel)), "words on the new stop")
+        await pilot.press("w")
+        assert not app.words_shown

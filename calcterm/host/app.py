@@ -118,6 +118,8 @@ class CalcTermApp(App[None]):
         """Each visited tour stop's scene as the learner left it (`r` forgets it)."""
         self.tour_at = 0 if tour is None else tour
         self.tour_narration = True
+        self.words_shown = False
+        """The picture is shown in words instead of the plot (the `w` key), for every scene."""
 
     def on_mount(self) -> None:
         self.push_screen(PickerScreen())

@@ -76,6 +76,8 @@ class SceneScreen(Screen[None]):
         self.update_all()
         self.check_size()
         self.start_job()
+        if self.app.words_shown:  # the learner reads in words: every new scene opens in words
+            self.action_words()
 
     @property
     def lang(self) -> str:

@@ -21,7 +21,7 @@ from calcterm.tour import header, stops
 WORDS = {
     "look": T("Look at: ", "看："),
     "try": T("Try: ", "试试："),
-    "keys": T("   ] next  [ back  T hide  r restart the stop", "   ] 下一站  [ 上一站  T 隐藏  r 重置本站"),
+    "keys": T("  ] next  [ back  T hide  r reset", "  ] 下一站 [ 上一站 T 隐藏 r 重置"),
     "first": T("This is the first stop.", "已是第一站。"),
     "last": T("This is the last stop: the tour is over.", "已是最后一站：导览结束。"),
     "opening": T("Opening stop {k}…", "正在打开第 {k} 站……"),

@@ -66,11 +66,14 @@ class WordsPanel(VerticalScroll, can_focus=False):
 
 
 def toggle_words(screen: "SceneScreen") -> None:
-    """Put the picture in words in place of the plot of `screen` (a SceneScreen), or back."""
+    """Put the picture in words in place of the plot of `screen` (a SceneScreen), or back.
+
+    The app remembers the choice, so the next scene (or tour stop) opens the same way."""
     from calcterm.host.plot_view import PlotView
 
     plot = screen.query_one(PlotView)
     shown = screen.query(WordsPanel)
+    screen.app.words_shown = not shown
     if shown:
         shown.remove()
         plot.display = True
