@@ -46,9 +46,10 @@ STOPS = (
          settings={"surface": "quadratic", "kappa": "100", "eta": "0.01", "optimizer": "gd"}, steps=50),
     Stop("descent", "P2 §1.4",
          say=T("Momentum tuned for κ = 10 (β = ((√κ − 1)/(√κ + 1))² ≈ 0.27) shrinks the loss by about β "
-               "per step instead of gradient descent's 0.81 at its best: √κ instead of κ.",
+               "per step, where gradient descent at its best step manages ((κ − 1)/(κ + 1))² ≈ 0.67: "
+               "the rate depends on √κ instead of κ.",
                "为 κ = 10 调好的动量（β = ((√κ − 1)/(√κ + 1))² ≈ 0.27）每步把损失缩小约 β 倍，"
-               "而梯度下降最好也只有 0.81：依赖 √κ 而不是 κ。"),
+               "而梯度下降取最佳步长也只有 ((κ − 1)/(κ + 1))² ≈ 0.67：速率依赖 √κ 而不是 κ。"),
          look=T("the rate seen in the readout", "读数中的实测速率"),
          try_=T("set beta to 0.9 and see the path overshoot and spiral", "把 beta 设为 0.9，看路径冲过头并绕圈"),
          check=Check("data.measured_rate.momentum", _BETA, 0.005, "((√κ − 1)/(√κ + 1))²"),
@@ -56,7 +57,7 @@ STOPS = (
                    "eta": repr(heavy_ball_eta(10.0, 1.0)), "beta": repr(_BETA)}, steps=200),
     Stop("descent", "P2 §1.5",
          say=T("AdaGrad divides each coordinate's step by the root of its summed squared gradients. "
-               "So its first step moves every coordinate by exactly η, whatever the gradient's size: "
+               "So its first step moves every coordinate by η, whatever the gradient's size: "
                "it adapts by √G, not by G.",
                "AdaGrad 把每个坐标的步长除以该坐标梯度平方和的平方根。所以第一步无论梯度多大，"
                "每个坐标都恰好移动 η：它按 √G 而不是按 G 来适应。"),

@@ -33,10 +33,10 @@ STOPS = (
          settings={"X": "1", "Y": "1", "g": "9.81", "view": "race"}, steps=60),
     Stop("brachistochrone", "P4 §1.2",
          say=T("Gradient descent in function space: a 16-segment polygon, its depths moved downhill "
-               "on the time functional, relaxes from the line towards the cycloid and its time to "
-               "within about 1% of the cycloid's.",
+               "on the time functional, relaxes from the line towards the cycloid, its time to "
+               "within 2% of the cycloid's.",
                "函数空间中的梯度下降：一条 16 段折线，沿时间泛函的下降方向调整各点深度，从直线逐渐松弛到摆线，"
-               "用时与摆线相差约 1% 以内。"),
+               "用时与摆线相差不到 2%。"),
          look=T("the polygon bending and its time in the readout", "折线逐渐弯曲，以及读数中的用时"),
          try_=T("raise N for a finer polygon", "增大 N，得到更细的折线"),
          check=Check("data.T_polygon", cycloid_time(1.0, 1.0, 9.81), 0.012, T("the cycloid's time (N = 16)", "摆线的用时（N = 16）")),
@@ -111,9 +111,10 @@ STOPS = (
     Stop("geodesic", "P4 §3.3",
          say=T("The natural gradient uses the Fisher metric of the Gaussians: it divides each "
                "component of the gradient by the metric, diag(1/σ², 2/σ²). For σ it gives "
-               "(σ² − v − (μ − m)²)/(2σ), a step that does not depend on how σ is parametrised.",
+               "(σ² − v − (μ − m)²)/(2σ); for small steps the path no longer depends on how σ is "
+               "parametrised.",
                "自然梯度使用高斯分布族的 Fisher 度量：把梯度的每个分量除以度量 diag(1/σ², 2/σ²)。"
-               "σ 分量是 (σ² − v − (μ − m)²)/(2σ)，这一步与 σ 如何参数化无关。"),
+               "σ 分量是 (σ² − v − (μ − m)²)/(2σ)；步长很小时，路径不再依赖 σ 的参数化方式。"),
          look=T("the four descents: plain and natural, in two charts", "四条下降路径：普通与自然梯度，各在两种坐标下"),
          try_=T("set lr to 1: the natural step becomes Heron's method", "把 lr 设为 1：自然梯度一步就是海伦法"),
          check=Check("data.natural_grad[1]", (0.5 ** 2 - 1.0 - (-2.0 - 1.0) ** 2) / (2 * 0.5), 1e-9,
