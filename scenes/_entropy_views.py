@@ -204,7 +204,7 @@ class SoftmaxView:
     def panels(self, width: int) -> list[Panel]:
         k = np.arange(len(self.z), dtype=float)
         lim = (-0.6, len(k) - 0.4)
-        logits = Panel(title=T("logits z (step {k})", "logits z（第 {k} 步）").format(k=str(self.k)),
+        logits = Panel(title=T("logits z (step {k})", "得分 z（第 {k} 步）").format(k=str(self.k)),
                        xlabel=T("class", "类别"), xlim=lim)
         logits.add(HLine(0.0, "muted"), Bars(k, self.z, "z", "c5", 0.6))
         probs = Panel(title=T("q = softmax(z) and label y", "q = softmax(z) 与标签 y"),
@@ -243,7 +243,7 @@ class SoftmaxView:
                            "平滑标签使损失不低于 H(y) > 0：q 可以恰好等于 y"))
         else:
             notes.append(T("a one-hot label: the loss → 0 only as the logits run off to ∞",
-                           "独热标签：只有 logits 趋于 ∞ 时损失才趋于 0"))
+                           "独热标签：只有得分 z 趋于 ∞ 时损失才趋于 0"))
         return notes
 
     def data(self) -> dict[str, Any]:

@@ -40,18 +40,21 @@ class Entropy(Scene):
                        "maxent": T("maximum entropy", "最大熵"), "fit": T("forward vs reverse fit", "正向与反向拟合")}),
         Vector("p", "0.7, 0.2, 0.1", T("distribution p (scaled to sum 1)", "分布 p（缩放到和为 1）"),
                min_len=2, max_len=10, sign="nonnegative", normalised=True,
-               presets={"skewed": "0.7, 0.2, 0.1", "article": ARTICLE[0], "uniform": "1, 1, 1"}),
+               presets={T("skewed", "偏斜"): "0.7, 0.2, 0.1", T("article", "文中例子"): ARTICLE[0],
+                        T("uniform", "均匀"): "1, 1, 1"}),
         Vector("q", "0.4, 0.4, 0.2", T("distribution q (scaled to sum 1)", "分布 q（缩放到和为 1）"),
                min_len=2, max_len=10, sign="nonnegative", normalised=True,
-               presets={"flatter": "0.4, 0.4, 0.2", "article": ARTICLE[1], "uniform": "1, 1, 1"}),
+               presets={T("flatter", "较平"): "0.4, 0.4, 0.2", T("article", "文中例子"): ARTICLE[1],
+                        T("uniform", "均匀"): "1, 1, 1"}),
         Choice("base", "e", T("logarithm base: e gives nats, 2 gives bits", "对数底：e 得奈特，2 得比特"),
                choices=("e", "2"), labels={"e": T("e (nats)", "e（奈特）"), "2": T("2 (bits)", "2（比特）")}),
-        Vector("z", "2, 1, 0.1", T("logits z, one per class", "logits z，每类一个"), min_len=2, max_len=10,
-               presets={"three": "2, 1, 0.1", "tie": "0, 0, 0", "wrong": "-1, 3, 0"}),
+        Vector("z", "2, 1, 0.1", T("logits z, one per class", "未归一化得分 z，每类一个"), min_len=2, max_len=10,
+               presets={T("three classes", "三类"): "2, 1, 0.1", T("tie", "平局"): "0, 0, 0",
+                        T("wrong guess", "猜错"): "-1, 3, 0"}),
         Integer("label", 0, T("the true class (counted from 0)", "真实类别（从 0 数起）"), lo=0, hi=9),
         Number("smoothing", 0.0, T("label smoothing ε: y = (1−ε)·onehot + ε/K", "标签平滑 ε：y = (1−ε)·独热 + ε/K"),
                lo=0.0, hi=0.5, step=0.05),
-        Number("eta", 1.0, T("gradient step size on the logits", "logits 上的梯度步长"), lo=1e-3, hi=10.0,
+        Number("eta", 1.0, T("gradient step size on the logits", "得分 z 上的梯度步长"), lo=1e-3, hi=10.0,
                step=10 ** 0.1, log=True),
         Integer("faces", 6, T("faces of the die (outcomes 1..K)", "骰子面数（结果 1..K）"), lo=2, hi=20),
         Number("mean", 4.5, T("required mean E[i]; must lie in [1, faces]", "要求的均值 E[i]；须在 [1, 面数] 内"),
@@ -147,7 +150,7 @@ PARAGRAPHS = (
      "differences, an independent check. Gradient descent on z drives q toward y; with a one-hot "
      "label the loss only approaches 0 as z runs off to infinity, while a smoothed label stops at "
      "the floor H(y) > 0.",
-     "softmax 视图：q = softmax(z) 把 logits 变成概率；损失为 L = −Σ y_c ln q_c。当 q = softmax(z) "
+     "softmax 视图：q = softmax(z) 把得分 z 变成概率；损失为 L = −Σ y_c ln q_c。当 q = softmax(z) "
      "且标签满足 Σ y_c = 1（单个样本）时，梯度 ∂L/∂z = q − y；对 n 个样本取平均时，每个样本的梯度要"
      "除以 n。× 是中心差分，作为独立核对。对 z 做梯度下降使 q 趋向 y；独热标签下只有 z 趋于无穷时"
      "损失才趋于 0，平滑标签则停在下界 H(y) > 0。"),

@@ -26,7 +26,7 @@ PRESETS = {
     "cusp": ("x", "y^2 - x^3 + 1 - c"),
 }
 PROBLEMS = (*PRESETS, "custom")
-F_PRESETS = {"|p − centre|²": PRESETS["circle"][0], "x² + y²": PRESETS["line"][0],
+F_PRESETS = {"(x−cx)² + (y−cy)²": PRESETS["circle"][0], "x² + y²": PRESETS["line"][0],
              "xy": PRESETS["ellipse-xy"][0], "x": PRESETS["cusp"][0]}
 G_PRESETS = {"x² + y² = c": PRESETS["circle"][1], "x + y = c": PRESETS["line"][1],
              "x²/4 + y² = c": PRESETS["ellipse-xy"][1], "y² = x³ + c − 1": PRESETS["cusp"][1]}
