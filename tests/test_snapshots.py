@@ -10,13 +10,15 @@ from calcterm.registry import scenes
 from conftest import SCENE_IDS
 
 
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
 @pytest.mark.parametrize("scene_id", SCENE_IDS)
-def test_scene_snapshot(snap_compare, scene_id):
-    """Each scene after three steps at its defaults."""
+def test_scene_snapshot(snap_compare, scene_id, size):
+    """Each scene after three steps at its defaults, at the usual and the smallest common size."""
     scene = scenes()[scene_id](seed=0)
+    scene.finish_job()
     for _ in range(3):
         scene.step()
-    assert snap_compare(CalcTermApp(scene=scene), terminal_size=(120, 40))
+    assert snap_compare(CalcTermApp(scene=scene), terminal_size=size)
 
 
 def test_picker_snapshot(snap_compare):
