@@ -199,12 +199,15 @@ class Autodiff(Scene):
         jac = jacobian_panel(self.J_forward if self["mode"] == "forward" else self.J_reverse,
                              self.n, self.m, self["mode"], finished, self.names, self.graph,
                              self.trace)
+        narrow = width < 50  # below this the Jacobian panel would be under 16 columns
         if not self.drawn:
-            return Figure([ledger, jac], rows=1, cols=2)
+            return Figure([jac]) if narrow else Figure([ledger, jac], rows=1, cols=2)
         short = height < 26 or width < 90
-        cols = width * 2 // 3 - 8
+        cols = (width if narrow else width * 2 // 3) - 8
         rows = (height if short else height // 2) - 5
         graph = graph_panel(self, phase, pos, sweep, cols, rows)
+        if narrow:
+            return Figure([graph])
         if short:
             return Figure([graph, jac], rows=1, cols=2, weights=(2, 1))
         trace = trace_panel(self, phase, pos, sweep, height // 2 - 5)

@@ -153,6 +153,8 @@ class Playground(Scene):
 
     def draw(self, width: int, height: int) -> Figure:
         region = self._region_panel()
+        if width < 50:  # a loss panel beside the region would be under 16 columns
+            return Figure([region])
         loss = self._loss_panel()
         if width < 90:
             return Figure([region, loss], rows=1, cols=2, weights=(3, 2))

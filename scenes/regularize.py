@@ -163,8 +163,9 @@ class Regularize(Scene):
             panels = flow_panels(self, min(self.t, FLOW_STEPS))
         else:
             panels = dropout_panels(self)
-        if width < 70:
-            return Figure(panels[:2], rows=min(2, len(panels)), cols=1)
+        if width < 70:  # narrow: stacked when there is height for two, else the main one
+            shown = panels[:2] if height >= 24 else panels[:1]
+            return Figure(shown, rows=len(shown), cols=1)
         return Figure(panels[:2], rows=1, cols=2, weights=(3, 2))
 
     def _geometry_panel(self) -> Panel:

@@ -249,3 +249,17 @@ def test_snapshot_batchnorm_120x40(snap_compare):
     for _ in range(20):
         scene.step()
     assert snap_compare(CalcTermApp(scene=scene), terminal_size=(120, 40))
+
+
+def test_every_plot_size_from_the_minimum_up_fits():
+    """The host's smallest plot is 40×10; narrow or short plots get fewer panels, never TooSmall."""
+    import itertools
+
+    from calcterm.render import TooSmall
+
+    scene = build("autodiff", steps=12)
+    for width, height in itertools.product(range(40, 131, 9), range(10, 46, 5)):
+        try:
+            layout(scene.draw(width, height), width, height)
+        except TooSmall as error:  # pragma: no cover - the failure message
+            pytest.fail(f"{width}×{height}: {error}")

@@ -175,3 +175,17 @@ def test_snapshot_80x24(snap_compare):
 
 def test_data_set_labels_cover_every_choice():
     assert set(Playground.param("data").choices) == set(P.DATASETS)
+
+
+def test_every_plot_size_from_the_minimum_up_fits():
+    """The host's smallest plot is 40×10; narrow or short plots get fewer panels, never TooSmall."""
+    import itertools
+
+    from calcterm.render import TooSmall
+
+    scene = build("playground", steps=12)
+    for width, height in itertools.product(range(40, 131, 9), range(10, 46, 5)):
+        try:
+            layout(scene.draw(width, height), width, height)
+        except TooSmall as error:  # pragma: no cover - the failure message
+            pytest.fail(f"{width}×{height}: {error}")
