@@ -10,20 +10,30 @@ import numpy as np
 from calcterm.compute.contours import (
     DotTrail, grid, log_levels, marching_squares, quantile_levels, sample_segments, thin_to_dots,
 )
-from calcterm.compute.optimizers import BLOWUP, METHODS, SCHEDULES, Run, Settings
+from calcterm.compute import heavy_ball as hb
+from calcterm.compute import second_order as so
+from calcterm.compute.optimizers import BLOWUP, SCHEDULES, Run, Settings
+from calcterm.compute.optimizers import METHODS as FIRST
 from calcterm.compute.surfaces import Surface, make
 from calcterm.params import Choice, Expression, Number
 from calcterm.plot import Figure, Line, Panel, Points, sample_count
 from calcterm.scene import Scene
+from calcterm.scenes import _descent_newton as second
+from calcterm.scenes._descent_rates import Rates
 from calcterm.text import T, fmt
 
 MAX_STEPS = 5000
 ETA_STEP = 10 ** 0.1
 """One key press multiplies η by 10^0.1, so ten presses make a factor of 10."""
+METHODS = (*FIRST, *so.METHODS)
+"""Six first-order methods, then Newton, damped Newton and BFGS: the race runs all nine."""
 STYLE = {  # method -> (colour, marker at the current iterate)
     "gd": ("red+", "●"), "momentum": ("orange", "■"), "nesterov": ("gold", "▲"),
     "adagrad": ("blue+", "◆"), "rmsprop": ("cyan+", "✚"), "adam": ("green+", "★"),
+    "newton": ("magenta", "✦"), "newton-ls": ("magenta", "▼"), "bfgs": ("white", "◉"),
 }
+"""Six hues for the first-order methods; the Newton pair shares one (their paths coincide
+wherever H is positive definite and the full step is accepted), BFGS takes the foreground."""
 CONTOUR_COLOR = "gray"
 K_AXIS = (20, 40, 100, 200, 400, 1000, 2000, 4000)
 """Lengths of the step axis: it grows in jumps, so its ticks stay round numbers."""
@@ -39,9 +49,13 @@ def _fmt(value: float, spec: str = ".3e") -> str:
 
 LABELS: dict[str, T | str] = {"gd": T("GD", "梯度下降"), "momentum": T("Momentum", "动量法"),
                               "nesterov": "Nesterov", "adagrad": "AdaGrad", "rmsprop": "RMSprop",
-                              "adam": "Adam"}
+                              "adam": "Adam", "newton": T("Newton", "牛顿法"),
+                              "newton-ls": T("damped Newton", "阻尼牛顿法"), "bfgs": "BFGS"}
 STATUS = {"running": T("running", "运行中"), "diverged": T("diverged", "发散"),
-          "undefined": T("stopped", "已停止"), "converged": T("converged", "已收敛")}
+          "undefined": T("stopped", "已停止"), "converged": T("converged", "已收敛"),
+          "stalled": T("stalled", "停滞"), "saddle": T("at a saddle", "停在鞍点"),
+          "maximum": T("at a maximum", "停在极大点")}
+VIEWS = ("paths", "rates")
 
 
 def _decade_above(value: float) -> float:
@@ -52,11 +66,12 @@ def _decade_above(value: float) -> float:
 class Descent(Scene):
     id = "descent"
     title = T("Gradient descent and its optimizers", "梯度下降及其优化器")
-    summary = T("GD, Momentum, Nesterov, AdaGrad, RMSprop and Adam on contour maps, alone or "
-                "racing, beside the (1 − μ/L)^k bound and the 2/L limit",
-                "GD、动量、Nesterov、AdaGrad、RMSprop 与 Adam 在等高线图上单跑或赛跑，"
-                "并对照 (1 − μ/L)^k 界与 2/L 稳定极限")
-    section = "Part 2 §1.1–1.5, Part 3 §4.1–4.2"
+    summary = T("GD, Momentum, Nesterov, AdaGrad, RMSprop, Adam, Newton, damped Newton and BFGS "
+                "on contour maps, alone or racing, beside the (1 − μ/L)^k bound and the 2/L "
+                "limit; the momentum map of rates over (η, β)",
+                "GD、动量、Nesterov、AdaGrad、RMSprop、Adam、牛顿法、阻尼牛顿法与 BFGS 在等高线图上"
+                "单跑或赛跑，并对照 (1 − μ/L)^k 界与 2/L 稳定极限；以及 (η, β) 上收敛率的动量图")
+    section = "Part 2 §1.1–1.5, Part 3 §4.1–4.3"
     order = 40
     pace = 2
     heaviest = {"optimizer": "race"}
@@ -84,11 +99,21 @@ class Descent(Scene):
                lo=1.0, hi=1000.0, step=ETA_STEP, log=True),
         Number("angle", 30.0, T("how far the quadratic's axes are turned, in degrees",
                                 "二次函数主轴的旋转角（度）"), lo=-90.0, hi=90.0, step=5.0),
-        Choice("optimizer", "gd", T("the update rule; race runs all six from the same start",
-                                    "更新规则；race 让六种方法从同一起点赛跑"),
+        Choice("optimizer", "gd", T("the update rule; newton, newton-ls and bfgs use curvature; "
+                                    "race runs all nine from the same start",
+                                    "更新规则；newton、newton-ls 与 bfgs 利用曲率；"
+                                    "race 让九种方法从同一起点赛跑"),
                choices=(*METHODS, "race"),
-               labels={**LABELS, "race": T("race (all six)", "赛跑（全部六种）")}),
-        Number("eta", 0.1, T("step size η (learning rate)", "步长 η（学习率）"),
+               labels={**LABELS, "newton-ls": T("damped Newton (line search)", "阻尼牛顿法（线搜索）"),
+                       "race": T("race (all nine)", "赛跑（全部九种）")}),
+        Choice("view", "paths", T("paths: the optimizers on the contour map; rates: the momentum "
+                                  "map, heavy ball's exact rate over (η, β) on the quadratic",
+                                  "paths：等高线图上的优化路径；rates：动量图，二次函数上重球法在 "
+                                  "(η, β) 上的精确收敛率"),
+               choices=VIEWS, labels={"paths": T("paths", "路径"),
+                                      "rates": T("momentum map", "动量图")}),
+        Number("eta", 0.1, T("step size η (learning rate); BFGS starts from B₀ = η·I",
+                             "步长 η（学习率）；BFGS 从 B₀ = η·I 出发"),
                lo=1e-4, hi=3.0, step=ETA_STEP, log=True),
         Choice("schedule", "constant",
                T("how η shrinks with the step t: η, η/(1+λt) or η·e^(−λt)",
@@ -125,7 +150,10 @@ class Descent(Scene):
         "about η per coordinate whatever the slope (its bias correction makes even its first "
         "step η): AdaGrad's steps shrink as its sum of squared gradients grows, and RMSprop's "
         "start near η/√(1−ρ) because it has no bias correction. AdaGrad divides by √G, the "
-        "root of the accumulated squares, not by G. Rates like O(1/√t) belong to stochastic "
+        "root of the accumulated squares, not by G: the article 'derives' it from a diagonal "
+        "quadratic model with Δw = −diag(G)⁻¹∇L, but dividing by G gives a step measured in "
+        "1/gradient units, and its first step would be 1/|g| in each coordinate instead of η. "
+        "Rates like O(1/√t) belong to stochastic "
         "gradients (SGD on convex problems); momentum alone does not improve that to O(1/t). "
         "Here the gradients are exact. Try the saddle: starting on y = 0 stalls at the saddle "
         "point; any tiny y escapes.",
@@ -142,31 +170,115 @@ class Descent(Scene):
         "在即将到达的位置取梯度。AdaGrad、RMSprop 和 Adam 都除以梯度大小的累计估计，但只有 "
         "Adam 的步长在每个坐标上约为 η、与坡度无关（偏差修正使它第一步也恰为 η）：AdaGrad "
         "的平方梯度之和不断增大，步长随之缩小；RMSprop 没有偏差修正，起步约为 η/√(1−ρ)。"
-        "AdaGrad 除以的是累计平方和的平方根 √G，而不是 G。O(1/√t) 之类的速率属于随机梯度"
+        "AdaGrad 除以的是累计平方和的平方根 √G，而不是 G：原文用对角二次模型 Δw = −diag(G)⁻¹∇L "
+        "来“推导”它，但除以 G 得到的步长单位是梯度的倒数，第一步在每个坐标上会是 1/|g| 而不是 η。"
+        "O(1/√t) 之类的速率属于随机梯度"
         "（凸问题上的 SGD），仅靠动量并不能把它提升到 O(1/t)；这里用的是精确梯度。"
         "试试鞍面：从 y = 0 出发会停在鞍点，稍有偏离便会逃离。",
     )
+    second_order_explanation = T(
+        "Newton's method uses curvature: x ← x − H⁻¹∇f jumps to the stationary point of the "
+        "local quadratic model f(x) + ∇fᵀd + ½dᵀHd. On a quadratic the model is the function, "
+        "so with H positive definite one step lands on the minimum, whatever κ. Near a minimum "
+        "with positive definite H the error is squared each step (quadratic convergence: the "
+        "correct digits double); that is not the O(1/k²) of Nesterov's method. The map draws "
+        "the Newton step −H⁻¹∇f at full length beside −∇f, and the readout gives H's eigenvalues "
+        "and the angle between the two directions. Where H is not positive definite the model "
+        "has a saddle or a maximum and plain Newton heads there just as happily (try the "
+        "saddle). Damped Newton (newton-ls) takes −H⁻¹∇f only where H is positive definite, "
+        "−∇f elsewhere, and halves the step until Armijo's sufficient decrease "
+        "f(x + αd) ≤ f(x) + 10⁻⁴·α∇fᵀd holds, so f never rises. BFGS never forms H: it starts "
+        "from B₀ = η·I and after each step corrects its estimate B of H⁻¹ so that "
+        "B·Δ∇f = Δx (the secant condition); its line search keeps the weak Wolfe conditions, "
+        "which keep B positive definite. On a 2-D quadratic its exact line searches make "
+        "B = H⁻¹ after two steps (readout ‖B − H⁻¹‖/‖H⁻¹‖). In d dimensions H has d² entries "
+        "and solving with it costs about d³; BFGS costs d² a step, and L-BFGS keeps only a few "
+        "recent (Δx, Δ∇f) pairs.",
+        "牛顿法利用曲率：x ← x − H⁻¹∇f 直接跳到局部二次模型 f(x) + ∇fᵀd + ½dᵀHd 的驻点。"
+        "在二次函数上模型就是函数本身，所以只要 H 正定，无论 κ 多大，一步就落在最小点。在 H "
+        "正定的极小点附近，误差每步被平方（二次收敛：正确的位数翻倍），这不是 Nesterov 方法的 "
+        "O(1/k²)。图中在 −∇f 旁画出完整长度的牛顿步 −H⁻¹∇f，读数栏给出 H 的特征值和两个方向的"
+        "夹角。H 不正定时，模型的驻点是鞍点或极大点，普通牛顿法照样奔过去（试试鞍面）。"
+        "阻尼牛顿法（newton-ls）只在 H 正定时走 −H⁻¹∇f，否则走 −∇f，并把步长不断减半，直到满足 "
+        "Armijo 充分下降条件 f(x + αd) ≤ f(x) + 10⁻⁴·α∇fᵀd，因此 f 从不上升。BFGS 从不计算 "
+        "H：它从 B₀ = η·I 出发，每走一步就修正对 H⁻¹ 的估计 B，使 B·Δ∇f = Δx（割线条件）；"
+        "它的线搜索满足弱 Wolfe 条件，从而保持 B 正定。在二维二次函数上，精确线搜索使 B 在两步"
+        "之后等于 H⁻¹（读数 ‖B − H⁻¹‖/‖H⁻¹‖）。在 d 维中，H 有 d² 个元素，用它解方程约需 d³ "
+        "次运算；BFGS 每步 d²，L-BFGS 只保留最近几对 (Δx, Δ∇f)。",
+    )
+    rates_explanation = T(
+        "The momentum map (view rates, on the quadratic). Along each eigendirection of H, with "
+        "eigenvalue λ, heavy ball x_{k+1} = x_k − α∇f(x_k) + β(x_k − x_{k−1}) moves the error by the 2×2 "
+        "matrix [[1 + β − αλ, −β], [1, 0]], so the worse spectral radius ρ over λ = μ and "
+        "λ = L is the exact rate. The left panel shades every (η, β) by that speed: denser "
+        "dots converge faster, red dots mark ρ ≥ 1 (divergence), the red line is the edge. "
+        "The article's averaged momentum v ← βv + (1−β)∇f, x ← x − ηv is heavy ball with "
+        "α = η(1 − β). The best pair (Polyak; Goh's 'Why Momentum Really Works' on Distill) is "
+        "α* = (2/(√L + √μ))², β* = ((√κ − 1)/(√κ + 1))², with rate (√κ − 1)/(√κ + 1) against "
+        "gradient descent's best (κ − 1)/(κ + 1): at κ = 100 that is 0.82 against 0.98, about "
+        "11.5 steps per decade against 115. In the averaged form the optimum needs "
+        "η* = α*/(1 − β*), which is 1/√(μL). The right panel follows the error along the flat "
+        "(λ = μ) and the steep (λ = L) eigendirections: where the roots are complex the error "
+        "spirals and shrinks by exactly √β a step. Click the map to choose (η, β).",
+        "动量图（rates 视图，二次函数）。沿 H 的每个特征方向（特征值 λ），重球法 "
+        "x_{k+1} = x_k − α∇f(x_k) + β(x_k − x_{k−1}) 用 2×2 矩阵 [[1 + β − αλ, −β], [1, 0]] 推进误差，所以 "
+        "λ = μ 与 λ = L 两者中较大的谱半径 ρ 就是精确的收敛率。左图按这个速度给每个 (η, β) "
+        "打点：越密收敛越快，红点表示 ρ ≥ 1（发散），红线是边界。原文的平均形式动量 "
+        "v ← βv + (1−β)∇f, x ← x − ηv 就是 α = η(1 − β) 的重球法。最优组合（Polyak；Distill "
+        "上讲动量的那篇文章）是 α* = (2/(√L + √μ))²、β* = ((√κ − 1)/(√κ + 1))²，"
+        "收敛率 (√κ − 1)/(√κ + 1)，而梯度下降最好只有 (κ − 1)/(κ + 1)：κ = 100 时是 0.82 对 "
+        "0.98，每缩小一个数量级约 11.5 步对 115 步。在平均形式中，最优点需要 η* = α*/(1 − β*)，"
+        "也就是 1/√(μL)。右图跟踪误差在平缓方向（λ = μ）和陡峭方向（λ = L）上的分量：特征根"
+        "为复数时误差盘旋着前进，每步恰好缩小为 √β 倍。点击左图即可选择 (η, β)。",
+    )
+
+    def explain(self) -> T:
+        """The paragraph about what is on screen comes first."""
+        if self.view == "rates":
+            order = (self.rates_explanation, self.explanation, self.second_order_explanation)
+        elif self["optimizer"] in so.METHODS:
+            order = (self.second_order_explanation, self.explanation, self.rates_explanation)
+        else:
+            order = (self.explanation, self.second_order_explanation, self.rates_explanation)
+        return order[0] + "\n\n" + order[1] + "\n\n" + order[2]
 
     def implied(self, name: str, value: Any) -> dict[str, Any]:
-        """Typing f selects the custom surface; a surface brings its start and η along."""
+        """Typing f selects the custom surface; a surface brings its start and η along; the
+        momentum map lives on the quadratic, so choosing it brings the quadratic and any
+        other surface brings back the paths."""
         changes: dict[str, Any] = {}
         if name == "f":
             if self["surface"] == "custom":
                 return changes  # editing f on the custom surface keeps the chosen start
             changes["surface"] = "custom"
+        if name == "view" and value == "rates" and self["surface"] != "quadratic":
+            changes["surface"] = "quadratic"
         surface_key = changes.get("surface", value if name == "surface" else None)
         if surface_key is None:
             return changes
+        if surface_key != "quadratic" and self["view"] != "paths":
+            changes["view"] = "paths"
         probe = {**self.values, name: value, "surface": surface_key}
         changes.update(self._suggestion(self._surface_for(probe)))
         return changes
+
+    @property
+    def view(self) -> str:
+        """The view drawn: the momentum map only on the quadratic (see `notes` otherwise)."""
+        return "rates" if self["view"] == "rates" and self["surface"] == "quadratic" else "paths"
 
     def matters(self, name: str) -> bool:
         optimizer, surface = self["optimizer"], self["surface"]
         if name in ("kappa", "angle"):
             return surface == "quadratic"
+        if self.view == "rates":  # heavy ball at constant (η, β) on the quadratic
+            return name not in ("f", "optimizer", "schedule", "lam", "beta2")
         if name == "f":
             return surface == "custom"
+        if name == "eta":  # Newton's step is −H⁻¹∇f; η is only BFGS's B₀ = η·I
+            return optimizer not in ("newton", "newton-ls")
+        if name in ("schedule", "lam") and optimizer in so.METHODS:
+            return False
         if name == "lam":
             return self["schedule"] != "constant"
         if name == "beta":
@@ -185,18 +297,33 @@ class Descent(Scene):
                 for k, v in suggested.items()}
 
     def pick(self, panel: int, x: float, y: float) -> dict[str, Any]:
-        return {"x0": x, "y0": y} if panel == 0 else {}
+        if panel != 0:
+            return {}
+        return {"eta": x, "beta": y} if self.view == "rates" else {"x0": x, "y0": y}
 
     # --- state -------------------------------------------------------------------------
 
     def setup(self) -> None:
         self.surface = self._surface_for(self.values)
+        rates = self.view == "rates"
         self.settings = Settings(eta=self["eta"], beta=self["beta"], beta2=self["beta2"],
-                                 schedule=self["schedule"], lam=self["lam"])
-        self.methods = METHODS if self["optimizer"] == "race" else (self["optimizer"],)
+                                 schedule="constant" if rates else self["schedule"], lam=self["lam"])
+        if rates:
+            self.methods: tuple[str, ...] = ("momentum",)
+        else:
+            self.methods = METHODS if self["optimizer"] == "race" else (self["optimizer"],)
         start = (self["x0"], self["y0"])
-        self.runs = {m: Run(m, start, self.surface.value_at, self.surface.grad_at, self.settings)
-                     for m in self.methods}
+        self.hess = so.hessian_of(self.surface, self["f"])
+        self.runs = {}
+        for m in self.methods:
+            if m in so.METHODS:
+                self.runs[m] = so.Run(m, start, self.surface.value_at, self.surface.grad_at,
+                                      self.settings, self.hess)
+            else:
+                self.runs[m] = Run(m, start, self.surface.value_at, self.surface.grad_at, self.settings)
+        self.step_log: dict[str, list[tuple[str, float]]] = {m: [] for m in self.methods if m in so.METHODS}
+        """Per second-order run: (note, accepted step length α) of each step it took."""
+        self.rates = Rates(self) if rates else None
         self.home = self._home_view()
         self._trails: dict[tuple, tuple[DotTrail, int]] = {}
         self._contour_cache: dict[tuple, tuple[np.ndarray, np.ndarray, list[tuple[float, float]]]] = {}
@@ -214,11 +341,19 @@ class Descent(Scene):
 
     @property
     def done(self) -> bool:
+        if self.rates is not None and self.rates.finished:
+            return True
         return self.t >= MAX_STEPS or not any(r.running for r in self.runs.values())
 
     def advance(self) -> None:
-        for run in self.runs.values():
-            run.advance()
+        for m, run in self.runs.items():
+            if m in self.step_log and run.running:
+                before = len(run.path)
+                run.advance()
+                if len(run.path) > before:
+                    self.step_log[m].append((run.note, run.state.alpha))
+            else:
+                run.advance()
 
     # --- numbers -----------------------------------------------------------------------
 
@@ -282,9 +417,23 @@ class Descent(Scene):
     # --- drawing -----------------------------------------------------------------------
 
     def draw(self, width: int, height: int) -> Figure:
+        if self.rates is not None:
+            return self._draw_rates(width)
         cols, rows, layout, loss_width = self._layout(width, height)
         view = self._fit_view(cols, rows)
         return Figure([self._map_panel(view, cols, rows), self._loss_panel(loss_width)], **layout)
+
+    def _draw_rates(self, width: int) -> Figure:
+        """The momentum map beside (or, when narrow, above) the eigendirection errors."""
+        k_max = next((k for k in K_AXIS if k >= self.t), MAX_STEPS)
+        if width >= 70:
+            left = round(width * 0.6)
+            return Figure([self.rates.map_panel(left), self.rates.error_panel(width - left, k_max)],
+                          rows=1, cols=2, weights=(3, 2))
+        return Figure([self.rates.map_panel(width), self.rates.error_panel(width, k_max)], rows=2, cols=1)
+
+    def status_key(self, method: str) -> str:
+        return second.status_key(self, method)
 
     def _layout(self, width: int, height: int) -> tuple[int, int, dict, int]:
         """Map beside the loss panel (2:1 or 3:2) or above it: whichever shows the map largest.
@@ -355,7 +504,8 @@ class Descent(Scene):
 
     def _map_panel(self, view, cols: int, rows: int) -> Panel:
         formula = self.surface.formula
-        title = T(formula, formula.replace(" turned ", "，旋转 "))
+        title = T(formula, formula.replace(" turned ", "，旋转 ").replace(
+            "saddle x²−y² (no minimum)", "鞍面 x²−y²（无最小值）"))
         panel = Panel(title=title, xlabel="x", xlim=view[:2], ylim=view[2:])
         px, py, minima = self._contours(view, cols, rows)
         panel.add(Points(px, py, "", CONTOUR_COLOR, "braille"))
@@ -363,6 +513,8 @@ class Descent(Scene):
             panel.add(Points(*self._trail(m, view, cols, rows).points(), "", STYLE[m][0], "braille"))
         if not self.is_race:
             self._add_arrow(panel, view)
+            if self.methods[0] in so.METHODS:
+                second.arrows(self, panel, view)
         if minima:
             mx, my = np.array(minima).T
             label = T("lowest on grid", "网格上的最低点") if self.surface.f_star is None \
@@ -372,8 +524,9 @@ class Descent(Scene):
             run = self.runs[m]
             color, marker = STYLE[m]
             x, y = run.path[-1]
+            status = self.status_key(m)
             label = LABELS[m] + ("" if run.running else T(" ({s})", "（{s}）").format(s=STATUS.get(
-                run.status, run.status)))
+                status, status)))
             if view[0] <= x <= view[1] and view[2] <= y <= view[3]:
                 panel.add(Points(np.array([x]), np.array([y]), label, color, marker))
             else:  # off the map: keep the legend entry, draw nothing
@@ -424,8 +577,10 @@ class Descent(Scene):
             k = np.unique(np.linspace(0, len(loss) - 1, n).astype(int))
             with np.errstate(invalid="ignore"):
                 shown = np.minimum(loss[k], top)
+                if kind == "f - f*":  # f* reached to rounding (Newton's one step): on the floor
+                    shown = np.maximum(shown, floor)
             panel.add(Line(k, shown, LABELS[m] if self.is_race else "", STYLE[m][0]))
-            visible = shown[np.isfinite(shown) & (shown > floor)]
+            visible = shown[np.isfinite(shown) & (shown >= floor)]
             if visible.size:
                 lowest = min(lowest, float(visible.min()))
         panel.ylim = (1.0 / _decade_above(1.0 / max(lowest, floor)), top)  # whole decades:
@@ -434,7 +589,14 @@ class Descent(Scene):
     # --- words and numbers out -----------------------------------------------------------
 
     def readout(self) -> dict[T | str, T | str]:
-        out: dict[T | str, T | str] = {"k": f"{self.t}", "η_k": _fmt(self.settings.rate(self.t), ".3g")}
+        if self.rates is not None:
+            return self.rates.readout()
+        m = self.methods[0]
+        out: dict[T | str, T | str] = {"k": f"{self.t}"}
+        if m == "bfgs" and not self.is_race:
+            out["B₀"] = f"{_fmt(self['eta'], '.3g')}·I"
+        elif m not in so.METHODS or self.is_race:
+            out["η_k"] = _fmt(self.settings.rate(self.t), ".3g")
         label = {"f - f*": "f − f*", "f - min seen": "f", "gradient norm": "f"}[self.loss_kind]
         if self.is_race:
             for m in self.methods:
@@ -443,13 +605,13 @@ class Descent(Scene):
                 text: T | str = f"{label} {_fmt(value, '.2e')}"
                 rate = self.measured_rate(m)
                 if run.status != "running":
+                    status = self.status_key(m)
                     text = text + T("  {s} at k={k}", "  第 {k} 步{s}").format(
-                        s=STATUS.get(run.status, run.status), k=str(len(run.path) - 1))
+                        s=STATUS.get(status, status), k=str(len(run.path) - 1))
                 elif math.isfinite(rate):
                     text += f"  ×{rate:.3f}"
                 out[LABELS[m]] = text
             return out
-        m = self.methods[0]
         run = self.runs[m]
         x, y = run.path[-1]
         out["x_k"] = f"({_fmt(x, '.4g')}, {_fmt(y, '.4g')})"
@@ -457,8 +619,20 @@ class Descent(Scene):
         with np.errstate(all="ignore"):
             out["‖∇f‖"] = _fmt(float(np.hypot(*self.surface.grad_at(run.path[-1]))))
         if run.status != "running":
+            status = self.status_key(m)
             out[T("status", "状态")] = T("{s} at k={k}", "第 {k} 步{s}").format(
-                s=STATUS.get(run.status, run.status), k=str(len(run.path) - 1))
+                s=STATUS.get(status, status), k=str(len(run.path) - 1))
+        if m in so.METHODS:
+            out.update(second.readout(self, m))
+            rate = self.measured_rate(m)
+            if math.isfinite(rate):
+                out[T("rate seen", "实测收缩比")] = T("{v} per step", "每步 {v}").format(v=f"{rate:.3g}")
+            return out
+        if m == "momentum" and self.L is not None and self["schedule"] == "constant":
+            rho = float(hb.spectral_radius(hb.alpha_from_eta(self["eta"], self["beta"]), self["beta"],
+                                           (self.mu, self.L)))
+            out[T("heavy-ball ρ", "重球法 ρ")] = T("{r}  (error ~ ρ^k; see view rates)",
+                                                 "{r}（误差 ~ ρ^k；见 rates 视图）").format(r=f"{rho:.4f}")
         if self.L is not None:
             eta = self.settings.rate(self.t)
             out["L, μ (κ)"] = f"{self.L:.4g}, {self.mu:.4g}  ({self.L / self.mu:.4g})"
@@ -479,6 +653,11 @@ class Descent(Scene):
 
     def notes(self) -> list[T]:
         out: list[T] = []
+        if self["view"] == "rates" and self.view != "rates":
+            out.append(T("the momentum map needs surface = quadratic; showing the paths",
+                         "动量图需要 surface = quadratic；现在显示路径"))
+        if self.rates is not None:
+            return out + self.rates.notes()
         for m in self.methods:
             run = self.runs[m]
             k = str(len(run.path) - 1)
@@ -494,7 +673,8 @@ class Descent(Scene):
                     out.append(T("{m} diverged at step {k}: |x| > {b}, stopped{why}",
                                  "{m} 在第 {k} 步发散：|x| > {b}，已停止{why}").format(
                         m=name, k=k, b=f"{BLOWUP:.0e}", why=why))
-            elif run.status == "undefined":
+            elif run.status == "undefined" and not (
+                    m in so.METHODS and run.note == "singular"):
                 x = run.path[-1]
                 with np.errstate(all="ignore"):
                     value_ok = math.isfinite(float(self.surface.value_at(x)))
@@ -504,6 +684,8 @@ class Descent(Scene):
                 else:
                     out.append(T("{m} reached a point where f is undefined; stopped",
                                  "{m} 到达 f 无定义处，已停止").format(m=name))
+            if m in so.METHODS:
+                out.extend(second.notes(self, m, name))
         if (self.L is not None and "gd" in self.methods and self.runs["gd"].running
                 and self.settings.rate(self.t) * self.L > 2):
             if self["schedule"] == "constant":
@@ -522,6 +704,12 @@ class Descent(Scene):
         return out
 
     def data(self) -> dict[str, Any]:
+        return {
+            "view": self.view, **self._first_order_data(), **second.data(self),
+            **(self.rates.data() if self.rates is not None else {}),
+        }
+
+    def _first_order_data(self) -> dict[str, Any]:
         return {
             "surface": self.surface.key, "formula": self.surface.formula,
             "f_star": self.surface.f_star, "loss_kind": self.loss_kind,
