@@ -23,7 +23,7 @@ STOPS = (
          look=T("the straight line of f − f* on the log plot, and \"rate seen\"", "对数图上 f − f* 的直线，以及「实测速率」"),
          try_=T("press space and follow the path down the valley", "按空格，沿山谷跟随路径"),
          check=Check("data.measured_rate.gd", (1 - 0.1 * 1.0) ** 2, 1e-9, "(1 − ημ)²"),
-         settings={"surface": "quadratic", "kappa": "10", "eta": "0.1", "optimizer": "gd"}, steps=100),
+         settings={"view": "paths", "surface": "quadratic", "kappa": "10", "eta": "0.1", "optimizer": "gd"}, steps=100),
     Stop("descent", "P2 §1.2",
          say=T("The step size has a hard limit: along the steep axis each step multiplies the error "
                "by 1 − ηL. Past η = 2/L = 0.2 that factor is below −1, so the path zigzags outward "
@@ -33,7 +33,7 @@ STOPS = (
          look=T("the zigzag on the contour map", "等高线图上的之字形"),
          try_=T("set eta to 0.19 and the zigzag turns inward", "把 eta 设为 0.19，之字形就向内收敛"),
          check=Check("data.measured_rate.gd", (0.21 * 10 - 1) ** 2, 1e-9, "(ηL − 1)²"),
-         settings={"surface": "quadratic", "kappa": "10", "eta": "0.21", "optimizer": "gd"}, steps=100),
+         settings={"view": "paths", "surface": "quadratic", "kappa": "10", "eta": "0.21", "optimizer": "gd"}, steps=100),
     Stop("descent", "P2 §1.3",
          say=T("Strong convexity bounds the slow direction: with κ = L/μ = 100 and η = 1/L the loss "
                "shrinks only by (1 − 1/κ)² = 0.9801 per step. Ill-conditioning, not the step size, "
@@ -43,7 +43,7 @@ STOPS = (
          look=T("the long thin valley and the slow straight line on the log plot", "细长的山谷，以及对数图上缓慢的直线"),
          try_=T("lower kappa to 2 and watch the descent finish in a few steps", "把 kappa 降到 2，看下降几步就完成"),
          check=Check("data.measured_rate.gd", (1 - 0.01) ** 2, 1e-9, "(1 − 1/κ)²"),
-         settings={"surface": "quadratic", "kappa": "100", "eta": "0.01", "optimizer": "gd"}, steps=50),
+         settings={"view": "paths", "surface": "quadratic", "kappa": "100", "eta": "0.01", "optimizer": "gd"}, steps=50),
     Stop("descent", "P2 §1.4",
          say=T("Momentum tuned for κ = 10 (β = ((√κ − 1)/(√κ + 1))² ≈ 0.27) shrinks the loss by about β "
                "per step, where gradient descent at its best step manages ((κ − 1)/(κ + 1))² ≈ 0.67: "
@@ -53,8 +53,20 @@ STOPS = (
          look=T("the rate seen in the readout", "读数中的实测速率"),
          try_=T("set beta to 0.9 and see the path overshoot and spiral", "把 beta 设为 0.9，看路径冲过头并绕圈"),
          check=Check("data.measured_rate.momentum", _BETA, 0.005, "((√κ − 1)/(√κ + 1))²"),
-         settings={"surface": "quadratic", "kappa": "10", "optimizer": "momentum",
+         settings={"view": "paths", "surface": "quadratic", "kappa": "10", "optimizer": "momentum",
                    "eta": repr(heavy_ball_eta(10.0, 1.0)), "beta": repr(_BETA)}, steps=200),
+    Stop("descent", "P2 §1.4",
+         say=T("The momentum map: heavy ball's exact rate on the quadratic for every (η, β). In the "
+               "underdamped region each eigen-direction spirals in at the same rate √β, whatever η: "
+               "with β = 0.9 that is √0.9 ≈ 0.949 per step, slower than plain gradient descent.",
+               "动量图：重球法在二次函数上对每个 (η, β) 的精确收敛速率。在欠阻尼区，每个特征方向都以同样的速率 "
+               "√β 螺旋收敛，与 η 无关：β = 0.9 时每步 √0.9 ≈ 0.949，比普通梯度下降还慢。"),
+         look=T("the map's valley and where the current setting sits", "图中的谷底，以及当前设置所在的位置"),
+         try_=T("lower beta with ←/→ and watch the setting slide towards the best rate",
+                "用 ←/→ 降低 beta，看设置点滑向最佳速率"),
+         check=Check("data.rate_at_setting", math.sqrt(0.9), 1e-9,
+                     T("√β: complex roots of z² − (1 + β − αλ)z + β", "√β：z² − (1 + β − αλ)z + β 的复根")),
+         settings={"view": "rates", "surface": "quadratic", "kappa": "10", "eta": "0.1", "beta": "0.9"}),
     Stop("descent", "P2 §1.5",
          say=T("AdaGrad divides each coordinate's step by the root of its summed squared gradients. "
                "So its first step moves every coordinate by η, whatever the gradient's size: "
@@ -64,7 +76,7 @@ STOPS = (
          look=T("the first step on the contour map: a diagonal of length η√2", "等高线图上的第一步：长度为 η√2 的对角线"),
          try_=T("press space: the steps shrink as the squared gradients pile up", "按空格：平方梯度累积后步长逐渐变小"),
          check=Check("data.paths.adagrad[1][0]", -4.0 - 0.1 * sign(_G[0]), 1e-6, "x₀ − η·sign(∂f/∂x)"),
-         settings={"surface": "quadratic", "kappa": "10", "angle": "30", "optimizer": "adagrad",
+         settings={"view": "paths", "surface": "quadratic", "kappa": "10", "angle": "30", "optimizer": "adagrad",
                    "eta": "0.1", "x0": "-4", "y0": "3"}, steps=1),
     Stop("lagrange", "P2 §2.1",
          say=T("The nearest point of the unit circle to (2, 1): walking P around the circle, f is "

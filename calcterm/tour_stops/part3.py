@@ -154,16 +154,38 @@ STOPS = (
          check=Check("data.bn_dx", 0.0, 1e-12, T("Σᵢ ∂L/∂xᵢ = 0 (shift invariance)", "Σᵢ ∂L/∂xᵢ = 0（平移不变性）"), reduce="sum"),
          settings={"graph": "batchnorm", "eps": "0"}),
     Stop("descent", "P3 §4.1–4.2",
-         say=T("Six optimizers from one start. Adam divides its averaged gradient by the root of its "
-               "averaged square, so its first step is η in every coordinate, like AdaGrad's, "
+         say=T("The optimizers race from one start. Adam divides its averaged gradient by the root "
+               "of its averaged square, so its first step is η in every coordinate, like AdaGrad's, "
                "whatever the gradient's size.",
-               "六种优化器从同一起点出发。Adam 用平均梯度除以平均平方的平方根，所以第一步在每个坐标上都是 η，"
+               "各种优化器从同一起点出发比赛。Adam 用平均梯度除以平均平方的平方根，所以第一步在每个坐标上都是 η，"
                "与 AdaGrad 一样，与梯度大小无关。"),
-         look=T("the six paths fanning out", "六条路径散开"),
+         look=T("the paths fanning out", "各条路径散开"),
          try_=T("press space and watch which one reaches the minimum first", "按空格，看谁先到达最小点"),
          check=Check("data.paths.adam[1][1]", 3.0 - 0.1 * sign(_G[1]), 1e-6, "y₀ − η·sign(∂f/∂y)"),
-         settings={"surface": "quadratic", "kappa": "10", "angle": "30", "optimizer": "race",
+         settings={"view": "paths", "surface": "quadratic", "kappa": "10", "angle": "30", "optimizer": "race",
                    "eta": "0.1", "x0": "-4", "y0": "3"}, steps=1),
+    Stop("descent", "P3 §4.3",
+         say=T("Newton's method in two dimensions: x − H⁻¹∇f. On a quadratic the model is exact, so "
+               "one step lands on the minimum from anywhere, however badly conditioned and turned the "
+               "bowl is.",
+               "二维牛顿法：x − H⁻¹∇f。在二次函数上模型是精确的，所以无论碗面多么病态、转了多少角度，"
+               "从任何地方出发一步就落到最小点。"),
+         look=T("the single jump on the contour map", "等高线图上的那一跳"),
+         try_=T("set surface to rosenbrock: plain Newton wanders, newton-ls and bfgs get there",
+                "把 surface 设为 rosenbrock：纯牛顿法会乱走，newton-ls 与 bfgs 能到达"),
+         check=Check("data.paths.newton[1][0]", 0.0, 1e-9, T("the minimiser (0, 0)", "最小点 (0, 0)")),
+         settings={"view": "paths", "surface": "quadratic", "kappa": "100", "angle": "30", "optimizer": "newton",
+                   "x0": "-4", "y0": "3"}, steps=1),
+    Stop("descent", "P3 §4.3",
+         say=T("On Rosenbrock's curved valley the Hessian changes from step to step. Newton with a "
+               "line search (step halved until f decreases) follows the valley to the minimum (1, 1) "
+               "in a couple of dozen steps, while gradient descent is still crawling after hundreds.",
+               "在 Rosenbrock 弯曲的山谷里，Hessian 每步都在变。带线搜索的牛顿法（步长减半直到 f 下降）"
+               "沿着山谷在二十多步内到达最小点 (1, 1)，而梯度下降走了几百步仍在缓慢爬行。"),
+         look=T("the Newton path hugging the valley floor", "牛顿法的路径紧贴谷底"),
+         try_=T("set optimizer to race and compare all nine", "把 optimizer 设为 race，比较全部九种方法"),
+         check=Check("data.status.newton-ls", "converged"),
+         settings={"view": "paths", "surface": "rosenbrock", "optimizer": "newton-ls"}, steps=60),
     Stop("newton", "P3 §4.3",
          say=T("Second-order methods use curvature. On a quadratic the Newton model is the function "
                "itself, so one step x − f′/f″ lands on the minimum exactly.",
