@@ -59,7 +59,8 @@ async def open_tab(http: aiohttp.ClientSession, port: int, index: int, timeout: 
     if not await client.wait_for(PICKER, timeout):
         raise AssertionError(f"tab {index}: no picker after {timeout} s:\n{client.text()}")
     result["first_screen_s"] = time.monotonic() - started
-    await client.send("stdin", "\x1b[B" * ids.index(scene_id) + "\r")  # ↓ … then Enter
+    # ↓ past the guided tour (the picker's first entry) and the scenes before, then Enter
+    await client.send("stdin", "\x1b[B" * (ids.index(scene_id) + 1) + "\r")
     if not await client.wait_for(SCENE, timeout):
         raise AssertionError(f"tab {index}: scene {scene_id} not drawn:\n{client.text()}")
     result["scene_drawn_s"] = time.monotonic() - started
