@@ -158,7 +158,7 @@ def _panel(panel: Panel, i: int, n: int, lang: str) -> list[str]:
         elif isinstance(s, Points) and not s.label:
             markers += list(_finite_xy(s.x, s.y)[:FEW_POINTS])
         elif not isinstance(s, Label):
-            out.append(_series(s, lang, (x0, x1, y0, y1)))
+            out.append(_series(s, lang, (x0, x1, y0, y1), (panel.xscale, panel.yscale)))
     for s in texts[:MAX_TEXTS]:
         out.append(_w("text", lang, text=_flat(s.text), p=_pt(s.x, s.y, lang)))
     if len(texts) > MAX_TEXTS:
@@ -170,7 +170,8 @@ def _panel(panel: Panel, i: int, n: int, lang: str) -> list[str]:
     return out
 
 
-def _series(s: Any, lang: str, view: tuple[float, float, float, float]) -> str:
+def _series(s: Any, lang: str, view: tuple[float, float, float, float],
+            scales: tuple[str, str] = ("linear", "linear")) -> str:
     if isinstance(s, Line):
         return _curve(s.x, s.y, _what("curve", s.label, lang), lang)
     if isinstance(s, Points):
@@ -185,7 +186,7 @@ def _series(s: Any, lang: str, view: tuple[float, float, float, float]) -> str:
         return _w("arrow", lang, what=_what("arrow", s.label, lang), a=_pt(s.x, s.y, lang),
                   b=_pt(s.x + s.dx, s.y + s.dy, lang))
     if isinstance(s, Shade):
-        return _shade(s, _what("shade", s.label, lang), lang, view)
+        return _shade(s, _what("shade", s.label, lang), lang, view, scales)
     if isinstance(s, Trail):
         what = _what("path", s.label, lang)
         if not len(s):
@@ -232,13 +233,15 @@ def _bars(s: Bars, what: str, lang: str) -> str:
               h1=_n(xh[:, 1].max(), lang), xt=_n(xh[top, 0], lang))
 
 
-def _shade(s: Shade, what: str, lang: str, view: tuple[float, float, float, float]) -> str:
-    """Where a shaded region lies, found by sampling its predicate on a coarse grid."""
+def _shade(s: Shade, what: str, lang: str, view: tuple[float, float, float, float],
+           scales: tuple[str, str]) -> str:
+    """Where a shaded region lies, found by sampling its predicate on a coarse grid that is
+    even on screen (logarithmic along a log axis)."""
     x0, x1, y0, y1 = s.extent if s.extent is not None else view
     if not all(math.isfinite(v) for v in (x0, x1, y0, y1)) or x1 <= x0 or y1 <= y0:
         return _w("named", lang, what=what)
     if callable(s.where):
-        xs, ys = np.linspace(x0, x1, SHADE_GRID[0]), np.linspace(y0, y1, SHADE_GRID[1])
+        xs, ys = _axis_grid(x0, x1, SHADE_GRID[0], scales[0]), _axis_grid(y0, y1, SHADE_GRID[1], scales[1])
         try:
             with np.errstate(all="ignore"):
                 mask = np.broadcast_to(np.asarray(s.where(xs[None, :], ys[:, None]), dtype=float),
@@ -257,6 +260,10 @@ def _shade(s: Shade, what: str, lang: str, view: tuple[float, float, float, floa
     return _w("shade", lang, what=what, pct=f"{100 * on.mean():.0f}",
               x0=_n(xs[cols[0]], lang), x1=_n(xs[cols[-1]], lang),
               y0=_n(ys[rows[0]], lang), y1=_n(ys[rows[-1]], lang))
+
+
+def _axis_grid(lo: float, hi: float, n: int, scale: str) -> np.ndarray:
+    return np.geomspace(lo, hi, n) if scale == "log" and lo > 0 else np.linspace(lo, hi, n)
 
 
 # -- changes ----------------------------------------------------------------------------

@@ -81,6 +81,17 @@ def test_the_numbers_are_the_figures():
     assert "Readout: centre = 0; k = 7." in text and "Notes: a note." in text
 
 
+def test_a_shade_on_a_log_axis_is_measured_as_the_screen_shows_it():
+    class LogToy(Toy):
+        def draw(self, width: int, height: int) -> Figure:
+            panel = Panel(xscale="log", xlim=(0.01, 100.0), ylim=(0.0, 1.0))
+            return Figure([panel.add(Shade(lambda gx, gy: gx > 1.0, label="right"))])
+
+    text, _ = describe(LogToy(), "en")
+    # x > 1 is the right half of [10⁻², 10²] on a log axis (a quarter of a linear one)
+    assert "The shaded region “right” covers about 50% of the view" in text
+
+
 def test_what_changed_since_the_previous_step():
     toy = Toy()
     _, before = describe(toy, "zh")
