@@ -40,6 +40,7 @@ def check_timing(run: dict) -> None:
     assert positive(run["frame"]["median_ms"]) and run["frames"] >= 1
 
 
+@pytest.mark.e2e  # the whole bench over every scene, end to end: minutes, not a unit test
 def test_every_scene_at_each_size_with_budgets_and_the_network_rates():
     result = run_cli("bench", *QUICK, "--no-tui", "--size", "100x30", "--size", "120x40",
                      "--json", timeout=900)
