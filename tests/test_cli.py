@@ -43,7 +43,7 @@ def test_params_names_ranges_and_help():
     result = run_cli("params", "tangent")
     assert result.returncode == 0
     lines = result.stdout.strip().splitlines()
-    assert [line.split()[0] for line in lines] == ["f", "x0", "h", "scheme"]
+    assert [line.split()[0] for line in lines] == ["f", "x0", "h", "scheme", "view", "eps"]
     assert "range [-3, 3]" in result.stdout and "one of forward, central" in result.stdout
 
 

@@ -17,14 +17,16 @@ from textual.widget import Widget
 from calcterm.params import Param
 from calcterm.text import tr
 
-NAME_WIDTH = 10  # the longest parameter name (particles) plus a space
+NAME_WIDTH = 10
+"""Columns for parameter names, at least (a scene with longer names gets more)."""
 
 
 class ParamRow(Widget):
-    def __init__(self, param: Param, index: int) -> None:
+    def __init__(self, param: Param, index: int, name_width: int = NAME_WIDTH) -> None:
         super().__init__(classes="param-row")
         self.param = param
         self.index = index
+        self.name_width = name_width
         self.value_text = ""
         self.lang = "en"
 
@@ -43,22 +45,20 @@ class ParamRow(Widget):
         self.refresh(layout=True)
 
     def render(self) -> Text:
-        """Name, ◀ value ▶ and range; the selected row adds its one-line help."""
+        """Name and ◀ value ▶ on one line: rows never change height, so selecting one does not
+        move the others under the pointer (the selected one's help shows below the list)."""
         p = self.param
-        text = Text(overflow="fold")
-        text.append(f"{p.name:<{NAME_WIDTH}}", style="bold")
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f"{p.name:<{self.name_width}}", style="bold")
         text.append("◀ ", style="bold cyan")
         text.append(self.value_text, style="bold")
         text.append(" ▶", style="bold cyan")
-        text.append(f"  {tr(p.short(), self.lang)}", style="dim")
-        if self.has_class("-selected"):
-            text.append(f"\n{p.help.get(self.lang)}", style="italic")
         return text
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
-        left = NAME_WIDTH
-        right = NAME_WIDTH + 2 + len(self.value_text) + 1
+        left = self.name_width
+        right = self.name_width + 2 + len(self.value_text) + 1
         direction = 0
         if offset is not None and offset.y == 0:
             if left <= offset.x < left + 2:
@@ -71,7 +71,8 @@ class ParamRow(Widget):
 class ParamsPanel(VerticalScroll):
     def __init__(self, params: tuple[Param, ...], id: str | None = None) -> None:
         super().__init__(id=id, can_focus=False)
-        self.rows = [ParamRow(p, i) for i, p in enumerate(params)]
+        width = max([NAME_WIDTH - 1, *(len(p.name) for p in params)]) + 1
+        self.rows = [ParamRow(p, i, width) for i, p in enumerate(params)]
 
     def compose(self):
         yield from self.rows

@@ -63,6 +63,7 @@ class SceneScreen(Screen[None]):
                 yield Static(id="side-tabs")
                 yield ProgressBar(total=1.0, show_eta=False, id="work")
                 yield ParamsPanel(self.scene.params, id="params")
+                yield Static(id="param-help")
                 yield Static(id="readout")
                 with VerticalScroll(id="explanation-box", can_focus=False):
                     yield Static(id="explanation")
@@ -128,6 +129,13 @@ class SceneScreen(Screen[None]):
     def show_params(self) -> None:
         relevant = {p.name: self.scene.matters(p.name) for p in self.scene.params}
         self.query_one(ParamsPanel).show(self.scene.values, self.selected, self.lang, relevant)
+        help_text = Text()
+        if self.scene.params:
+            p = self.scene.params[self.selected]
+            help_text.append(f"{p.name}  ", style="bold")
+            help_text.append(tr(p.short(), self.lang), style="dim")
+            help_text.append("\n" + p.help.get(self.lang), style="italic")
+        self.query_one("#param-help", Static).update(help_text)
 
     def status_line(self) -> Text:
         """Title, article place, and the clock: playing / paused / finished, speed, step."""
