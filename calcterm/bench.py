@@ -4,7 +4,8 @@ Speed is measured here and never asserted in the tests. The stages, each announc
 on stderr:
   * every scene at its defaults at each size (120×40 and 200×60 unless `--size` says
     otherwise) and at its `heaviest` parameters at the first size: compute and render per
-    frame (`bench_frames`), against matplotlib drawing the same figures when it is installed;
+    frame (`bench_frames`), against matplotlib drawing the same figures when it is installed
+    (at the first size);
     a default frame over its budget is flagged (BUDGETS);
   * for a scene that trains a network (vanishing): the machine's matrix-multiply rate in the
     network's dtype beside the rate the scene's heaviest step achieves, the network's SGD
@@ -47,7 +48,7 @@ class Options:
     scene_ids: list[str]
     sizes: tuple[tuple[int, int], ...] = DEFAULT_SIZES
     frames: int = 60
-    seconds: float = 0.5
+    seconds: float = 0.3
     memory_frames: int = 30
     keys: int = 20
     tui: bool = True
@@ -115,7 +116,8 @@ def run(options: Options, progress: Callable[[str], None]) -> dict[str, Any]:
         bench_frames.prepare(scene)
         for size in options.sizes:
             progress(f"{scene_id}: defaults at {size[0]}×{size[1]}")
-            report["runs"].append(_run(scene_id, "default", size, options, scene, matplotlib))
+            report["runs"].append(_run(scene_id, "default", size, options, scene,
+                                       matplotlib and size == options.sizes[0]))
         progress(f"{scene_id}: heaviest at {options.sizes[0][0]}×{options.sizes[0][1]}")
         scene = cls(dict(cls.heaviest))
         bench_frames.prepare(scene)

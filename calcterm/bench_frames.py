@@ -18,7 +18,7 @@ import warnings
 from typing import Any
 
 WARMUP_FRAMES = 3
-WARMUP_SECONDS = 0.3
+WARMUP_SECONDS = 0.15
 MIN_FRAMES = 3
 CELL_INCHES = (0.1, 0.2)  # a terminal cell is about twice as tall as it is wide
 

@@ -361,9 +361,10 @@ def screenshot(ctx: click.Context, scene_id: str, settings: tuple[tuple[str, str
                    "each, heaviest settings at the first.  [default: 120x40 and 200x60]")
 @click.option("--frames", type=click.IntRange(1, 100_000), default=60, show_default=True,
               help="Most frames to time per scene, setting and size (after a short warm-up).")
-@click.option("--seconds", type=click.FloatRange(0.05, 600), default=0.5, show_default=True,
+@click.option("--seconds", type=click.FloatRange(0.01, 600), default=0.3, show_default=True,
               help="Time budget per scene, setting and size: timing stops after this many "
-                   "seconds of frames even before --frames (at least 3 frames).")
+                   "seconds of frames even before --frames (at least 3 frames unless those "
+                   "alone take 4× as long); matplotlib gets the same.")
 @click.option("--memory-frames", type=click.IntRange(1, 1_000_000), default=30, show_default=True,
               help="Animation steps the heaviest scene plays in the TUI before its peak memory "
                    "is read (at most 20 s).")
