@@ -58,6 +58,17 @@ class Local:
 
 
 def local(scene: "Descent", p: np.ndarray) -> Local:
+    """The curvature at p, remembered: labels, readout and notes all ask each frame."""
+    key = np.asarray(p, dtype=float).tobytes()
+    cache = scene.local_cache
+    if key not in cache:
+        if len(cache) > 64:
+            cache.clear()
+        cache[key] = _local(scene, p)
+    return cache[key]
+
+
+def _local(scene: "Descent", p: np.ndarray) -> Local:
     with np.errstate(all="ignore"):
         H = np.asarray(scene.hess(p), dtype=float)
         g = np.asarray(scene.surface.grad_at(p), dtype=float)

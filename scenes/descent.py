@@ -321,6 +321,8 @@ class Descent(Scene):
                                       self.settings, self.hess)
             else:
                 self.runs[m] = Run(m, start, self.surface.value_at, self.surface.grad_at, self.settings)
+        self.local_cache: dict[bytes, Any] = {}
+        """`_descent_newton.local` per iterate (the Hessian costs an engine pass on a formula)."""
         self.step_log: dict[str, list[tuple[str, float]]] = {m: [] for m in self.methods if m in so.METHODS}
         """Per second-order run: (note, accepted step length α) of each step it took."""
         self.rates = Rates(self) if rates else None
@@ -421,12 +423,14 @@ class Descent(Scene):
             return self._draw_rates(width)
         cols, rows, layout, loss_width = self._layout(width, height)
         view = self._fit_view(cols, rows)
+        if not loss_width:
+            return Figure([self._map_panel(view, cols, rows)], **layout)
         return Figure([self._map_panel(view, cols, rows), self._loss_panel(loss_width)], **layout)
 
     def _draw_rates(self, width: int) -> Figure:
         """The momentum map beside (or, when narrow, above) the eigendirection errors."""
         k_max = next((k for k in K_AXIS if k >= self.t), MAX_STEPS)
-        if width >= 70:
+        if width >= 48:
             left = round(width * 0.6)
             return Figure([self.rates.map_panel(left), self.rates.error_panel(width - left, k_max)],
                           rows=1, cols=2, weights=(3, 2))
@@ -438,8 +442,12 @@ class Descent(Scene):
     def _layout(self, width: int, height: int) -> tuple[int, int, dict, int]:
         """Map beside the loss panel (2:1 or 3:2) or above it: whichever shows the map largest.
 
+        A race's map needs a legend row per racer: where stacking would leave fewer, the map
+        stays beside the loss panel, or, when the width has no room for that, is drawn alone
+        (the readout still lists every racer's loss and rate).
+
         Returns the map's plotting area in cells (about 7 columns and 5 rows go to ticks,
-        frame and titles), the figure layout and the loss panel's width.
+        frame and titles), the figure layout and the loss panel's width (0: no loss panel).
         """
         x0, x1, y0, y1 = self.home
         options = []
@@ -447,7 +455,12 @@ class Descent(Scene):
             if width * (1 - share) >= 18:
                 options.append((round(width * share), height, dict(rows=1, cols=2, weights=weights),
                                 width - round(width * share)))
-        options.append((width, height // 2, dict(rows=2, cols=1), width))
+        stacked = (width, height // 2, dict(rows=2, cols=1), width)
+        if self.is_race and height // 2 - 5 < len(self.methods) + 1:
+            if not options:  # no room for both and a legend row per racer: the map alone
+                return max(width - 7, 8), max(height - 5, 4), dict(rows=1, cols=1), 0
+        else:
+            options.append(stacked)
 
         def dots_per_unit(option) -> float:
             cols, rows = max(option[0] - 7, 8), max(option[1] - 5, 4)
@@ -606,7 +619,8 @@ class Descent(Scene):
                 rate = self.measured_rate(m)
                 if run.status != "running":
                     status = self.status_key(m)
-                    text = text + T("  {s} at k={k}", "  第 {k} 步{s}").format(
+                    text = "" if status == "converged" else text + "  "  # f − f* is rounding then
+                    text = text + T("{s} at k={k}", "第 {k} 步{s}").format(
                         s=STATUS.get(status, status), k=str(len(run.path) - 1))
                 elif math.isfinite(rate):
                     text += f"  ×{rate:.3f}"

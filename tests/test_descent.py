@@ -478,3 +478,20 @@ def test_every_new_text_is_bilingual_and_chinese_has_no_english_word(values):
         identifiers |= {c for p in Descent.params for c in getattr(p, "choices", ())}
         words = set(re.findall(r"[A-Za-z]{3,}", text.zh)) - ALLOWED - identifiers
         assert not words, (values, text.zh)
+
+
+@pytest.mark.parametrize("values", [{"view": "rates", "eta": 1e-4, "beta": 0.0},
+                                    {"view": "rates", "kappa": 1000.0, "eta": 3.0, "beta": 0.99},
+                                    {"optimizer": "newton", "f": "x^4+y^4"},
+                                    {"optimizer": "bfgs", "surface": "beale", "eta": 3.0}])
+def test_soak_to_the_end_of_the_story(values):
+    """Run each new setting until its story ends (at most 5000 steps) and draw it cleanly."""
+    with np.errstate(all="raise"):
+        scene = Descent(values)
+        while not scene.done:
+            scene.step()
+        assert scene.t <= 5000
+        for size in ((120, 40), (80, 24)):
+            render(scene.draw(*size), *size)
+        json.loads(dumps(scene.export()))
+    assert "nan" not in " ".join(readout_in(scene).values()).lower()
