@@ -71,20 +71,20 @@ class Rates:
     # --- pictures ------------------------------------------------------------------------
 
     def map_panel(self, width: int) -> Panel:
-        panel = Panel(title=T("rate ρ(η, β): denser = faster", "收敛率 ρ(η, β)：越密越快"),
+        panel = Panel(title=T("ρ(η, β): denser = faster", "ρ(η, β)：越密越快"),
                       xlabel=T("η (log scale)", "η（对数坐标）"), ylabel="β", xscale="log",
                       xlim=self.eta_range, ylim=self.beta_range, fit="data")
         panel.add(Shade(self.speed, color="c1", density=0.9))
         beta = np.linspace(*self.beta_range, sample_count(width))
         panel.add(Line(hb.stability_eta(beta, self.L), beta,
-                       T("ρ = 1 (diverges right of it)", "ρ = 1（右侧发散）"), "error"))
+                       T("ρ = 1 edge", "ρ = 1 边界"), "error"))
         best = self.best
         panel.add(Points(np.array([best.gd_alpha]), np.array([0.0]),
                          T("GD's best", "梯度下降最佳"), "gold", "◆"),
                   Points(np.array([best.eta]), np.array([best.beta]),
-                         T("optimum (η*, β*)", "最优 (η*, β*)"), "green+", "★"),
+                         T("optimum", "最优点"), "green+", "★"),
                   Points(np.array([self.eta]), np.array([self.beta]),
-                         T("your (η, β)", "当前 (η, β)"), "white", "●"))
+                         T("your (η, β)", "当前值"), "white", "●"))
         return panel
 
     def error_panel(self, width: int, k_max: int) -> Panel:
