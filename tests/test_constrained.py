@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from calcterm.compute import constrained as cs
+from calcterm.compute.level_curves import project
 
 CIRCLE = ("(x-cx)^2 + (y-cy)^2", "x^2 + y^2 - c")
 
@@ -209,7 +210,7 @@ def test_uses():
 def test_projection_lands_on_the_curve_and_leaves_far_or_singular_points():
     p = problem("x", "y^2 - x^3 + 1 - c", c=1.0)
     pts = np.array([[1.02, 0.98], [0.0, 0.0], [1.0, 5.0]])
-    q = cs.project(p, pts, reach=0.1)
+    q = project(p, pts, reach=0.1)
     g = q[0, 1] ** 2 - q[0, 0] ** 3
     assert abs(g) < 1e-12 and np.hypot(*(q[0] - pts[0])) < 0.1
     np.testing.assert_array_equal(q[1], pts[1])  # ∇g = 0 at the cusp: not moved
