@@ -75,7 +75,9 @@ class Rates:
                       xlabel=T("η (log scale)", "η（对数坐标）"), ylabel="β", xscale="log",
                       xlim=self.eta_range, ylim=self.beta_range, fit="data")
         panel.add(Shade(self.speed, color="c1", density=0.9))
-        beta = np.linspace(*self.beta_range, sample_count(width))
+        hi = self.eta_range[1]  # the edge leaves the window where 2(1+β)/(L(1−β)) = η_max
+        top = min(self.beta_range[1], (hi * self.L - 2.0) / (hi * self.L + 2.0))
+        beta = np.linspace(self.beta_range[0], top, sample_count(width))
         panel.add(Line(hb.stability_eta(beta, self.L), beta,
                        T("ρ = 1 edge", "ρ = 1 边界"), "error"))
         best = self.best
