@@ -1,4 +1,5 @@
-"""The descent scene: theory beside measurement, divergence named, surfaces and race mode."""
+"""The descent scene: theory beside measurement, divergence named, surfaces, race mode, the
+second-order methods against closed forms and the momentum map against its eigenvalues."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from calcterm.compute.optimizers import METHODS as FIRST
 from calcterm.export import dumps
+from calcterm.headless import build
 from calcterm.plot import Points
 from calcterm.registry import get
 from calcterm.text import tr
@@ -219,11 +223,6 @@ def test_the_rates_view_dims_what_the_map_does_not_use():
 
 
 # --- second-order methods -------------------------------------------------------------------
-
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from calcterm.headless import build  # noqa: E402
 
 SECOND_KEYS = ("hessian_eigenvalues", "newton_step", "gradient", "step_angle", "step_lengths",
                "step_notes", "inverse_hessian_estimate", "inverse_hessian_error")
