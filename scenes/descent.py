@@ -210,8 +210,10 @@ class Descent(Scene):
         "The momentum map (view rates, on the quadratic). Along each eigendirection of H, with "
         "eigenvalue λ, heavy ball x_{k+1} = x_k − α∇f(x_k) + β(x_k − x_{k−1}) moves the error by the 2×2 "
         "matrix [[1 + β − αλ, −β], [1, 0]], so the worse spectral radius ρ over λ = μ and "
-        "λ = L is the exact rate. The left panel shades every (η, β) by that speed: denser "
-        "dots converge faster, red dots mark ρ ≥ 1 (divergence), the red line is the edge. "
+        "λ = L is the exact rate. The left panel shades every (η, β) by its speed log ρ as a "
+        "share of the best log ρ*, so half the dots means twice the steps; right of the red "
+        "line ρ ≥ 1 and momentum diverges (blank). ★ marks the optimum, ◆ gradient "
+        "descent's best, ● your setting. "
         "The article's averaged momentum v ← βv + (1−β)∇f, x ← x − ηv is heavy ball with "
         "α = η(1 − β). The best pair (Polyak; Goh's 'Why Momentum Really Works' on Distill) is "
         "α* = (2/(√L + √μ))², β* = ((√κ − 1)/(√κ + 1))², with rate (√κ − 1)/(√κ + 1) against "
@@ -219,17 +221,18 @@ class Descent(Scene):
         "11.5 steps per decade against 115. In the averaged form the optimum needs "
         "η* = α*/(1 − β*), which is 1/√(μL). The right panel follows the error along the flat "
         "(λ = μ) and the steep (λ = L) eigendirections: where the roots are complex the error "
-        "spirals and shrinks by exactly √β a step. Click the map to choose (η, β).",
+        "spirals and its envelope shrinks by exactly √β a step. Click the map to choose (η, β).",
         "动量图（rates 视图，二次函数）。沿 H 的每个特征方向（特征值 λ），重球法 "
         "x_{k+1} = x_k − α∇f(x_k) + β(x_k − x_{k−1}) 用 2×2 矩阵 [[1 + β − αλ, −β], [1, 0]] 推进误差，所以 "
         "λ = μ 与 λ = L 两者中较大的谱半径 ρ 就是精确的收敛率。左图按这个速度给每个 (η, β) "
-        "打点：越密收敛越快，红点表示 ρ ≥ 1（发散），红线是边界。原文的平均形式动量 "
+        "打点：点的密度是 log ρ 与最佳 log ρ* 之比，点少一半就要多走一倍的步数；红线右侧 ρ ≥ 1，"
+        "动量法发散（空白）。★ 是最优点，◆ 是梯度下降的最佳点，● 是当前设置。原文的平均形式动量 "
         "v ← βv + (1−β)∇f, x ← x − ηv 就是 α = η(1 − β) 的重球法。最优组合（Polyak；Distill "
         "上讲动量的那篇文章）是 α* = (2/(√L + √μ))²、β* = ((√κ − 1)/(√κ + 1))²，"
         "收敛率 (√κ − 1)/(√κ + 1)，而梯度下降最好只有 (κ − 1)/(κ + 1)：κ = 100 时是 0.82 对 "
         "0.98，每缩小一个数量级约 11.5 步对 115 步。在平均形式中，最优点需要 η* = α*/(1 − β*)，"
         "也就是 1/√(μL)。右图跟踪误差在平缓方向（λ = μ）和陡峭方向（λ = L）上的分量：特征根"
-        "为复数时误差盘旋着前进，每步恰好缩小为 √β 倍。点击左图即可选择 (η, β)。",
+        "为复数时误差盘旋着前进，其包络每步恰好缩小为 √β 倍。点击左图即可选择 (η, β)。",
     )
 
     def explain(self) -> T:
