@@ -131,13 +131,16 @@ class Canvas:
 
         text = Text(no_wrap=True, overflow="crop")
         spans = []
+        styles: dict[str, str] = {}
         pos = 0
         for r in range(len(self.chars)):
             for piece, c in self.runs(r):
                 if color and c:
-                    name = role(c)
-                    style = palette.get(name) if palette else None
-                    spans.append(Span(pos, pos + len(piece), style or rich_color(name)))
+                    style = styles.get(c)
+                    if style is None:
+                        name = role(c)
+                        style = styles[c] = (palette or {}).get(name) or rich_color(name)
+                    spans.append(Span(pos, pos + len(piece), style))
                 pos += len(piece)
             pos += 1
         text.append("\n".join("".join(row) for row in self.chars))

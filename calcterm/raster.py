@@ -21,7 +21,7 @@ BRAILLE_BITS = np.array([[0x01, 0x08], [0x02, 0x10], [0x04, 0x20], [0x40, 0x80]]
 BRAILLE = np.array([chr(0x2800 + i) for i in range(256)], dtype=object)
 
 # (on, off, on, off, ...) lengths in dots along the line.
-PATTERNS = {"solid": (), "dashed": (4.0, 3.0), "dotted": (1.0, 2.0), "dashdot": (5.0, 2.0, 1.0, 2.0)}
+PATTERNS = {"solid": (), "dashed": (4.0, 3.0), "dotted": (1.0, 1.0), "dashdot": (5.0, 2.0, 1.0, 2.0)}
 # Dot masks that tell bars apart: full, checker, vertical hatch.
 FILLS = ("full", "checker", "hatch")
 ARROW_HEADS = "→↗↑↖←↙↓↘"
@@ -154,7 +154,11 @@ def sample_polyline(dx: np.ndarray, dy: np.ndarray, width: int, height: int, s0:
     np.cumsum(step, out=start[1:])
     start[1:] += s0
     x0, y0, x1, y1 = dx[a][ok], dy[a][ok], dx[b][ok], dy[b][ok]
-    keep, t0, t1 = clip(x0, y0, x1, y1, width, height)
+    keep, t0, t1 = np.ones(x0.size, dtype=bool), np.zeros(x0.size), np.ones(x0.size)
+    out = ~((x0 >= -1) & (x0 <= width) & (x1 >= -1) & (x1 <= width)
+            & (y0 >= -1) & (y0 <= height) & (y1 >= -1) & (y1 <= height))
+    if out.any():  # only segments reaching outside the grid need clipping
+        keep[out], t0[out], t1[out] = clip(x0[out], y0[out], x1[out], y1[out], width, height)
     seg_s, seg_len = start[:-1][ok][keep], step[ok][keep]
     x0, y0, x1, y1, t0, t1 = x0[keep], y0[keep], x1[keep], y1[keep], t0[keep], t1[keep]
     cx0, cy0 = x0 + t0 * (x1 - x0), y0 + t0 * (y1 - y0)
