@@ -15,7 +15,7 @@ import numpy as np
 from calcterm.canvas import Canvas, shorten, text_width
 from calcterm.looks import Look
 from calcterm.plot import Arrow, Bars, HLine, Label, Line, Panel, Points, Shade, Trail, VLine
-from calcterm.raster import Raster, arrow_head, bar_dots, dither, line_dots, marks_along
+from calcterm.raster import BRAILLE_BITS, Raster, arrow_head, bar_dots, dither, line_dots, marks_along
 from calcterm.text import tr
 
 if TYPE_CHECKING:
@@ -79,18 +79,18 @@ class Painter:
         n = len(s)
         state = s.cache.get(key)
         if state is None or state["n"] > n:
-            state = {"grid": np.zeros((r.height, r.width), dtype=bool), "n": 0, "s": 0.0}
+            state = {"cells": np.zeros((r.rows, r.cols), dtype=np.uint8), "n": 0, "s": 0.0}
         if n > state["n"]:
             first = max(0, state["n"] - 1)
             dx, dy = self.xy(s.xy[first:, 0], s.xy[first:, 1])
             ix, iy, _, s_end = line_dots(dx, dy, r.width, r.height, look.style, state["s"])
-            state["grid"][iy, ix] = True
+            np.bitwise_or.at(state["cells"], (iy >> 2, ix >> 1), BRAILLE_BITS[iy & 3, ix & 1])
             state["n"], state["s"] = n, s_end
         s.cache.pop(key, None)
         s.cache[key] = state
         while len(s.cache) > TRAIL_VIEWS:
             s.cache.pop(next(iter(s.cache)))
-        r.mark_grid(state["grid"], s.color)
+        r.mark_cells(state["cells"], s.color)
 
     def points(self, s: Points, look: Look) -> None:
         dx, dy = self.xy(s.x, s.y)

@@ -70,6 +70,10 @@ class Raster:
         """OR a full boolean dot grid (height × width) into the panel."""
         cells = (grid.reshape(self.rows, 4, self.cols, 2) * BRAILLE_BITS[None, :, None, :]).sum(
             axis=(1, 3), dtype=np.uint8)
+        self.mark_cells(cells, role)
+
+    def mark_cells(self, cells: np.ndarray, role: str) -> None:
+        """OR braille bits per cell (rows × cols uint8) into the panel."""
         hit = cells > 0
         if hit.any():
             self.bits |= cells
@@ -159,14 +163,18 @@ def sample_polyline(dx: np.ndarray, dy: np.ndarray, width: int, height: int, s0:
             & (y0 >= -1) & (y0 <= height) & (y1 >= -1) & (y1 <= height))
     if out.any():  # only segments reaching outside the grid need clipping
         keep[out], t0[out], t1[out] = clip(x0[out], y0[out], x1[out], y1[out], width, height)
-    seg_s, seg_len = start[:-1][ok][keep], step[ok][keep]
+    index = np.flatnonzero(ok)[keep]  # which vertex each kept segment starts at
+    seg_s, seg_len = start[:-1][index], step[index]
     x0, y0, x1, y1, t0, t1 = x0[keep], y0[keep], x1[keep], y1[keep], t0[keep], t1[keep]
-    cx0, cy0 = x0 + t0 * (x1 - x0), y0 + t0 * (y1 - y0)
-    cx1, cy1 = x0 + t1 * (x1 - x0), y0 + t1 * (y1 - y0)
-    n = np.ceil(np.maximum(np.abs(cx1 - cx0), np.abs(cy1 - cy0))).astype(np.intp) + 1
+    span = (t1 - t0) * np.maximum(np.abs(x1 - x0), np.abs(y1 - y0))
+    m = np.maximum(np.ceil(span).astype(np.intp), 1)  # samples from the start, end excluded
+    # a segment's end is sampled only where the next segment does not start from it
+    joins = np.zeros(index.size, dtype=bool)
+    joins[:-1] = (index[1:] == index[:-1] + 1) & (t1[:-1] == 1) & (t0[1:] == 0)
+    n = m + ~joins
     seg = np.repeat(np.arange(n.size), n)
-    frac = (np.arange(seg.size) - np.repeat(np.cumsum(n) - n, n)) / np.repeat(np.maximum(n - 1, 1), n)
-    t = t0[seg] + (t1 - t0)[seg] * frac
+    k = np.arange(seg.size) - np.repeat(np.cumsum(n) - n, n)
+    t = t0[seg] + (t1 - t0)[seg] * (k / m[seg])
     px, py = x0[seg] + (x1 - x0)[seg] * t, y0[seg] + (y1 - y0)[seg] * t
     ps = seg_s[seg] + seg_len[seg] * t
     joined = np.zeros(finite.size, dtype=bool)
