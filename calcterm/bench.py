@@ -225,19 +225,21 @@ def tui_probes(options: Options, heaviest_id: str,
     out["key_latency_ms"] = {"scene": heaviest_id, **played["key_latency_ms"]}
     out["memory"] = {"scene": heaviest_id, "steps": played["steps"],
                      "peak_rss_mb": played["peak_rss_mb"]}
-    out["idle_cpu_percent"] = {"paused": played["idle_cpu_percent_paused"],
-                               "paused_scene": heaviest_id}
+    out["idle_cpu_percent"] = {"paused_heaviest": played["idle_cpu_percent_paused"],
+                               "heaviest_scene": heaviest_id,
+                               "heaviest_settle_s": played["settle_s"]}
     progress("TUI: looking for the scene that finishes soonest")
     found = finishing_scene(options.scene_ids)
-    progress("TUI: a scene played to its end at 4×, then left alone")
+    progress("TUI: a scene left paused as it opens, then played to its end at 4× and left")
     if found is None:
-        out["idle_cpu_percent"]["finished"] = None
-        out["idle_cpu_percent"]["note"] = "no scene reached its end in the search"
+        out["idle_cpu_percent"].update(paused=None, finished=None,
+                                       note="no scene reached its end in the search")
     else:
         cls, seconds = found
         done = bench_tui.finished_probe(cls, seconds / 4)
-        out["idle_cpu_percent"].update(finished=done["idle_cpu_percent_finished"],
-                                       finished_scene=cls.id)
+        out["idle_cpu_percent"].update(paused=done["idle_cpu_percent_paused"],
+                                       finished=done["idle_cpu_percent_finished"],
+                                       scene=cls.id)
         out["memory"]["light_scene_rss_mb"] = done["rss_mb"]
     return out
 

@@ -83,14 +83,18 @@ def _tui(t: dict[str, Any], targets: dict[str, float]) -> list[str]:
                    + _verdict(k["p95"], targets["key_latency_p95_ms"]))
     idle = t.get("idle_cpu_percent")
     if idle:
-        out.append(f"idle_cpu_percent: paused ({idle['paused_scene']}) {idle['paused']:.1f}"
-                   + _verdict(idle["paused"], targets["idle_cpu_percent"]))
+        limit = targets["idle_cpu_percent"]
         if idle.get("finished") is not None:
-            out.append(f"idle_cpu_percent: finished ({idle['finished_scene']}) "
-                       f"{idle['finished']:.1f}" + _verdict(idle["finished"],
-                                                            targets["idle_cpu_percent"]))
+            out.append(f"idle_cpu_percent: {idle['scene']} paused as it opens "
+                       f"{idle['paused']:.1f}" + _verdict(idle["paused"], limit))
+            out.append(f"idle_cpu_percent: {idle['scene']} finished {idle['finished']:.1f}"
+                       + _verdict(idle["finished"], limit))
         else:
-            out.append(f"idle_cpu_percent: finished — {idle.get('note', 'not measured')}")
+            out.append(f"idle_cpu_percent: paused and finished — {idle['note']}")
+        out.append(f"idle_cpu_percent: {idle['heaviest_scene']} heaviest paused after playing "
+                   f"{idle['paused_heaviest']:.1f} (measured once the step under way had ended,"
+                   f" {idle['heaviest_settle_s']:.1f} s after the pause)"
+                   + _verdict(idle["paused_heaviest"], limit))
     m = t.get("memory")
     if m:
         line = (f"memory: {m['scene']} heaviest in the TUI, peak RSS {m['peak_rss_mb']:.0f} MB "

@@ -31,6 +31,7 @@ KEYS = {"space": b" ", "plus": b"+", "minus": b"-", "quit": b"q"}
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 QUIET_SECONDS = 1.0
 IDLE_WINDOW = 3.0
+SETTLED_BELOW = 20.0
 
 _children: set[int] = set()
 
@@ -158,6 +159,14 @@ class Tui:
         time.sleep(window)
         return 100.0 * (self.cpu_seconds() - c0) / (time.perf_counter() - t0)
 
+    def settle(self, below: float = SETTLED_BELOW, timeout: float = 120.0) -> float:
+        """Seconds until a half-second window uses less than `below` % CPU: a step already
+        running when the clock stopped is let finish (it is work, not idling)."""
+        t0 = time.perf_counter()
+        while time.perf_counter() - t0 < timeout and self.idle_cpu_percent(0.5) >= below:
+            pass
+        return time.perf_counter() - t0
+
     def close(self, graceful: bool = True) -> None:
         """Quit with `q` (if `graceful`), and kill it if it has not gone within a few seconds."""
         if graceful and self.pid in _children:
@@ -247,21 +256,25 @@ def playing_probe(cls, values: dict[str, Any], presses: int, steps: int,
         tui.press("space")
         tui.wait_for("paused|finished", since=mark, timeout=60)
         tui.wait_quiet(timeout=30)
+        settled = tui.settle()
         idle = tui.idle_cpu_percent()
     timing = percentiles(latencies)
     return {
         "key_latency_ms": {"p50": timing["median_ms"], "p95": timing["p95_ms"],
                            "presses": len(latencies), "playing_throughout": still_playing},
         "peak_rss_mb": peak, "steps": step, "idle_cpu_percent_paused": idle,
+        "settle_s": settled,
     }
 
 
 def finished_probe(cls, expected_seconds: float) -> dict[str, Any]:
-    """A scene played to its end at 4×: idle CPU once it shows "finished", and its RSS."""
+    """A scene as it opens (paused) and then played to its end at 4×: idle CPU in both
+    states, and its RSS."""
     with running(["run", cls.id]) as tui:
         tui.wait_for("paused", timeout=120)
         tui.wait_quiet(timeout=120)
         baseline = tui.memory_mb("VmRSS")
+        paused = tui.idle_cpu_percent()
         for _ in range(2):  # 1× → 4×
             tui.press("plus")
             time.sleep(0.05)
@@ -270,7 +283,8 @@ def finished_probe(cls, expected_seconds: float) -> dict[str, Any]:
         tui.wait_for("finished", since=mark, timeout=30 + 3 * expected_seconds)
         tui.wait_quiet(timeout=30)
         idle = tui.idle_cpu_percent()
-    return {"idle_cpu_percent_finished": idle, "rss_mb": baseline}
+    return {"idle_cpu_percent_paused": paused, "idle_cpu_percent_finished": idle,
+            "rss_mb": baseline}
 
 
 def _last_step(text: str) -> int:

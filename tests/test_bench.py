@@ -99,16 +99,18 @@ def test_the_tui_probes_report_latency_idle_cpu_and_memory():
     assert key["scene"] == "tangent" and key["presses"] == 2
     assert positive(key["p50"]) and key["p95"] >= key["p50"]
     idle = tui["idle_cpu_percent"]
-    assert idle["paused_scene"] == "tangent" and 0 <= idle["paused"] < math.inf
+    assert idle["heaviest_scene"] == "tangent" and 0 <= idle["paused_heaviest"] < math.inf
+    assert idle["heaviest_settle_s"] >= 0
     if idle["finished"] is None:
-        assert idle["note"]
+        assert idle["note"] and idle["paused"] is None
     else:
-        assert idle["finished_scene"] == "tangent" and 0 <= idle["finished"] < math.inf
+        assert idle["scene"] == "tangent"
+        assert 0 <= idle["paused"] < math.inf and 0 <= idle["finished"] < math.inf
     assert positive(tui["memory"]["peak_rss_mb"]) and tui["memory"]["steps"] >= 0
     assert positive(report["startup"]["tui_first_paint_s"])
     table = bench.table(report)
     assert "key_latency_ms while tangent heaviest plays" in table
-    assert "idle_cpu_percent: paused (tangent)" in table
+    assert "idle_cpu_percent: tangent heaviest paused after playing" in table
 
 
 @pytest.mark.terminal
