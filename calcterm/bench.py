@@ -138,7 +138,7 @@ def run(options: Options, progress: Callable[[str], None]) -> dict[str, Any]:
     report["tui"] = tui_probes(options, heaviest[1], progress)
     if report["heavy_step"] and report["tui"].get("memory"):
         memory = report["tui"]["memory"]
-        if memory["scene"] == report["heavy_step"]["scene"]:
+        if memory.get("scene") == report["heavy_step"]["scene"]:
             memory["held_mb"] = report["heavy_step"]["held_bytes"]["total"] / 2 ** 20
             memory["ratio"] = memory["peak_rss_mb"] / memory["held_mb"]
     report["load_average"]["end"] = _load()
@@ -182,8 +182,14 @@ def _wall(args: list[str], runs: int = 3) -> float:
 
 def startup(with_tui: bool) -> dict[str, float | None]:
     exe = [sys.executable, "-m", "calcterm"]
+    paint = None
+    if with_tui:
+        try:
+            paint = bench_tui.first_paint()
+        except (TimeoutError, RuntimeError, OSError):
+            paint = None  # the table then leaves it out; the TUI probes will say what failed
     return {"list_s": _wall([*exe, "list"]), "help_s": _wall([*exe, "--help"]),
-            "tui_first_paint_s": bench_tui.first_paint() if with_tui else None}
+            "tui_first_paint_s": paint}
 
 
 def finishing_scene(scene_ids: list[str]) -> tuple[Any, float] | None:
@@ -216,31 +222,37 @@ def tui_probes(options: Options, heaviest_id: str,
     why = "skipped (--no-tui)" if not options.tui else bench_tui.supported()
     if why:
         return {"note": why}
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"idle_cpu_percent": {}, "failed": []}
+    idle = out["idle_cpu_percent"]
     cls = get(heaviest_id)
     progress(f"TUI: {heaviest_id} heaviest playing, {options.keys} key presses, "
              f"{options.memory_frames} steps, then paused")
-    played = bench_tui.playing_probe(cls, dict(cls.heaviest), options.keys,
-                                     options.memory_frames, seconds=20.0)
-    out["key_latency_ms"] = {"scene": heaviest_id, **played["key_latency_ms"]}
-    out["memory"] = {"scene": heaviest_id, "steps": played["steps"],
-                     "peak_rss_mb": played["peak_rss_mb"]}
-    out["idle_cpu_percent"] = {"paused_heaviest": played["idle_cpu_percent_paused"],
-                               "heaviest_scene": heaviest_id,
-                               "heaviest_settle_s": played["settle_s"]}
+    try:
+        played = bench_tui.playing_probe(cls, dict(cls.heaviest), options.keys,
+                                         options.memory_frames, seconds=20.0)
+    except (TimeoutError, RuntimeError, OSError) as exc:
+        out["failed"].append(f"{heaviest_id} heaviest: {exc}")
+    else:
+        out["key_latency_ms"] = {"scene": heaviest_id, **played["key_latency_ms"]}
+        out["memory"] = {"scene": heaviest_id, "steps": played["steps"],
+                         "peak_rss_mb": played["peak_rss_mb"]}
+        idle.update(paused_heaviest=played["idle_cpu_percent_paused"],
+                    heaviest_scene=heaviest_id, heaviest_settle_s=played["settle_s"])
     progress("TUI: looking for the scene that finishes soonest")
     found = finishing_scene(options.scene_ids)
     progress("TUI: a scene left paused as it opens, then played to its end at 4× and left")
     if found is None:
-        out["idle_cpu_percent"].update(paused=None, finished=None,
-                                       note="no scene reached its end in the search")
-    else:
-        cls, seconds = found
+        idle["note"] = "no scene reached its end in the search"
+        return out
+    cls, seconds = found
+    try:
         done = bench_tui.finished_probe(cls, seconds / 4)
-        out["idle_cpu_percent"].update(paused=done["idle_cpu_percent_paused"],
-                                       finished=done["idle_cpu_percent_finished"],
-                                       scene=cls.id)
-        out["memory"]["light_scene_rss_mb"] = done["rss_mb"]
+    except (TimeoutError, RuntimeError, OSError) as exc:
+        out["failed"].append(f"{cls.id} played to its end: {exc}")
+    else:
+        idle.update(paused=done["idle_cpu_percent_paused"],
+                    finished=done["idle_cpu_percent_finished"], scene=cls.id)
+        out.setdefault("memory", {})["light_scene_rss_mb"] = done["rss_mb"]
     return out
 
 

@@ -81,22 +81,22 @@ def _tui(t: dict[str, Any], targets: dict[str, float]) -> list[str]:
         out.append(f"key_latency_ms while {k['scene']} heaviest plays: p50 {k['p50']:.0f}, p95 "
                    f"{k['p95']:.0f} over {k['presses']} presses{note}"
                    + _verdict(k["p95"], targets["key_latency_p95_ms"]))
-    idle = t.get("idle_cpu_percent")
-    if idle:
-        limit = targets["idle_cpu_percent"]
-        if idle.get("finished") is not None:
-            out.append(f"idle_cpu_percent: {idle['scene']} paused as it opens "
-                       f"{idle['paused']:.1f}" + _verdict(idle["paused"], limit))
-            out.append(f"idle_cpu_percent: {idle['scene']} finished {idle['finished']:.1f}"
-                       + _verdict(idle["finished"], limit))
-        else:
-            out.append(f"idle_cpu_percent: paused and finished — {idle['note']}")
+    idle = t.get("idle_cpu_percent", {})
+    limit = targets["idle_cpu_percent"]
+    if "finished" in idle:
+        out.append(f"idle_cpu_percent: {idle['scene']} paused as it opens {idle['paused']:.1f}"
+                   + _verdict(idle["paused"], limit))
+        out.append(f"idle_cpu_percent: {idle['scene']} finished {idle['finished']:.1f}"
+                   + _verdict(idle["finished"], limit))
+    elif "note" in idle:
+        out.append(f"idle_cpu_percent: paused and finished — {idle['note']}")
+    if "paused_heaviest" in idle:
         out.append(f"idle_cpu_percent: {idle['heaviest_scene']} heaviest paused after playing "
                    f"{idle['paused_heaviest']:.1f} (measured once the step under way had ended,"
                    f" {idle['heaviest_settle_s']:.1f} s after the pause)"
                    + _verdict(idle["paused_heaviest"], limit))
-    m = t.get("memory")
-    if m:
+    m = t.get("memory", {})
+    if "peak_rss_mb" in m:
         line = (f"memory: {m['scene']} heaviest in the TUI, peak RSS {m['peak_rss_mb']:.0f} MB "
                 f"after {m['steps']} steps")
         if "held_mb" in m:
@@ -105,4 +105,5 @@ def _tui(t: dict[str, Any], targets: dict[str, float]) -> list[str]:
         if "light_scene_rss_mb" in m:
             line += f" (a light scene's TUI: {m['light_scene_rss_mb']:.0f} MB)"
         out.append(line)
+    out += [f"TUI probe failed: {failure}" for failure in t.get("failed", [])]
     return out
