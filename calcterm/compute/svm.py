@@ -228,8 +228,7 @@ class SMO:
         dual = dual_objective(a, self.q)
         scale = 1e-9 * max(1.0, float(a.max()) if len(a) else 1.0)
         zero, bound = a <= scale, a >= c - scale
-        free = ~zero & ~bound
-        status = np.where(zero, 0, np.where(bound, 2, 1))
+        status = np.where(zero, 0, np.where(bound, 2, 1))  # 1: free, 0 < α < C
         viol = np.where(zero, np.maximum(0.0, 1.0 - margins),
                         np.where(bound, np.maximum(0.0, margins - 1.0), np.abs(margins - 1.0)))
         return State(w=w, b=b, primal=primal, dual=dual, gap=primal - dual,
