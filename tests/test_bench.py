@@ -167,3 +167,13 @@ def test_table_says_how_to_get_matplotlib_and_flags_rows_over_budget():
 def test_percentiles():
     p = bench.bench_frames.percentiles([0.001 * i for i in range(1, 101)])
     assert p["median_ms"] == pytest.approx(50.5) and p["p95_ms"] == pytest.approx(95.0)
+
+
+def test_table_names_a_failed_tui_probe_and_keeps_the_rest():
+    report = report_with(2.0)
+    report["tui"] = {"idle_cpu_percent": {"note": "no scene reached its end in the search"},
+                     "failed": ["vanishing heaviest: calcterm did not show 'paused' within 120 s"]}
+    text = bench.table(report)
+    assert "TUI probe failed: vanishing heaviest: calcterm did not show 'paused'" in text
+    assert "idle_cpu_percent: paused and finished — no scene reached its end" in text
+    assert next(line for line in text.splitlines() if line.startswith("tangent")).endswith("ok")
