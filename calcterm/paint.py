@@ -1,8 +1,9 @@
 """A panel's series, labels and legend, painted into the interior of its frame.
 
-Order of layers, bottom to top: shaded regions, the other series in the order the scene gave
-them (later ones own the colour of a shared cell), glyphs (markers, arrow heads), text (labels,
-node boxes, arrow labels), and the legend, which goes in the corner of the interior that
+Order of layers, bottom to top: shaded regions (shown only in cells no other series touches,
+so curves stay crisp over them), the other series in the order the scene gave them (later ones
+own the colour of a shared cell), glyphs (markers, arrow heads), text (labels, node boxes,
+arrow labels), and the legend, which goes in the corner of the interior that
 covers the fewest drawn cells and blanks what it covers so it can be read.
 """
 
@@ -42,7 +43,7 @@ class Painter:
 
     def draw(self) -> None:
         series = self.panel.series
-        for s in [s for s in series if isinstance(s, Shade)] + [s for s in series if not isinstance(s, Shade)]:
+        for s in series:
             look = self.looks.get(id(s), Look())
             if isinstance(s, Line):
                 self.line(*self.xy(s.x, s.y), s.color, look)
@@ -137,7 +138,7 @@ class Painter:
         if s.extent is not None and callable(s.where):
             x0, x1, y0, y1 = s.extent
             value = value * ((x[None, :] >= x0) & (x[None, :] <= x1) & (y[:, None] >= y0) & (y[:, None] <= y1))
-        r.mark_grid(dither(value, min(max(s.density, 0.0), 1.0)), s.color)
+        self.raster.under(dither(value, min(max(s.density, 0.0), 1.0)), s.color)
 
     def cell(self, dx: float, dy: float) -> tuple[int, int] | None:
         """The interior cell of a dot, or None when it is outside the view."""
@@ -214,6 +215,7 @@ def paint_series(canvas: Canvas, panel: Panel, view: "View", looks: dict[int, Lo
     painter = Painter(panel, view, looks, lang)
     painter.draw()
     r = painter.raster
+    r.settle()
     top, left = view.top, view.left
     # The frame's interior is blank, so whole rows of it are replaced at once.
     chars = CELLS[r.bits]

@@ -116,15 +116,15 @@ class Shade:
     every braille dot of the view, with x a row and y a column of coordinates, like
     `compute.contours.grid`), or an array mask[j, i] over `extent` = (x0, x1, y0, y1) with
     i along x and j along y. A float value in [0, 1] scales the dot density; `density` is
-    the share of dots set where the value is 1 (ordered dithering, so curves drawn over a
-    light shade stay readable).
+    the share of dots set where the value is 1 (ordered dithering). A shade shows only in cells
+    no other series uses, so curves drawn over it stay crisp.
     """
 
     where: Callable[[np.ndarray, np.ndarray], np.ndarray] | np.ndarray
     extent: tuple[float, float, float, float] | None = None
     color: Color = "muted"
     label: Text = ""
-    density: float = 0.35
+    density: float = 0.25
 
 
 class Trail:
@@ -227,7 +227,7 @@ def arrow(panel: Panel, p: Sequence[float], v: Sequence[float], color: Color = "
 
 def shade(where: Callable[[np.ndarray, np.ndarray], np.ndarray] | np.ndarray,
           view: tuple[float, float, float, float] | None = None, color: Color = "muted",
-          label: Text = "", density: float = 0.35) -> Shade:
+          label: Text = "", density: float = 0.25) -> Shade:
     """Dots on the braille grid where a predicate holds: feasible sets, margin bands,
     decision regions. `where` is f(x, y) or a mask array over `view` (see `Shade`)."""
     if not callable(where) and view is None:

@@ -37,6 +37,8 @@ class Raster:
         self.owner = np.full((rows, cols), -1, dtype=np.int16)
         self.roles: list[str] = []
         self.glyphs: dict[tuple[int, int], tuple[str, str]] = {}
+        self.shade_bits = np.zeros((rows, cols), dtype=np.uint8)
+        self.shade_owner = np.full((rows, cols), -1, dtype=np.int16)
 
     @property
     def width(self) -> int:
@@ -71,6 +73,20 @@ class Raster:
         cells = (grid.reshape(self.rows, 4, self.cols, 2) * BRAILLE_BITS[None, :, None, :]).sum(
             axis=(1, 3), dtype=np.uint8)
         self.mark_cells(cells, role)
+
+    def under(self, grid: np.ndarray, role: str) -> None:
+        """A background dot grid (a shaded region): it shows only in cells nothing else uses."""
+        cells = (grid.reshape(self.rows, 4, self.cols, 2) * BRAILLE_BITS[None, :, None, :]).sum(
+            axis=(1, 3), dtype=np.uint8)
+        hit = cells > 0
+        self.shade_bits |= cells
+        self.shade_owner[hit] = self._role(role)
+
+    def settle(self) -> None:
+        """Put the background under the foreground: it fills only cells left empty."""
+        empty = (self.bits == 0) & (self.shade_bits > 0)
+        self.bits[empty] = self.shade_bits[empty]
+        self.owner[empty] = self.shade_owner[empty]
 
     def mark_cells(self, cells: np.ndarray, role: str) -> None:
         """OR braille bits per cell (rows × cols uint8) into the panel."""

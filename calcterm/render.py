@@ -2,10 +2,10 @@
 
 Per panel it decides the layout (title row, plot box, tick labels, x label), fits the limits
 (`calcterm.geometry`: from the data, rounded to round ticks or decades, equal aspect, any data
-at all), has plotext draw the box and tick marks (`calcterm.frame`, cached), rasterises the
-series into the braille dots of the interior with numpy (`calcterm.raster`), gives each series
-a look of its own (`calcterm.looks`), writes labels and node boxes, and puts the legend in the
-corner where it hides the least. Texts are resolved in the language asked for and measured in
+at all), frames the panel (`calcterm.frame`: plotext draws the box, calcterm the ticks), paints
+the series into the braille dots of the interior with numpy (`calcterm.paint`, `calcterm.raster`),
+gives each series a look of its own (`calcterm.looks`), writes labels and node boxes, and puts
+the legend in the corner where it hides the least. Texts are resolved in the language asked for and measured in
 cells, so Chinese titles keep the rows straight; a title too long for its panel ends in "…".
 
 The result is a `Canvas` of cells and colour roles, written out as ANSI text for the CLI or as
@@ -24,7 +24,6 @@ from calcterm.canvas import Canvas, shorten, text_width
 from calcterm.frame import axes_block, label_starts
 from calcterm.looks import assign
 from calcterm.paint import paint_series
-from calcterm.palette import rich_color  # noqa: F401  (part of the renderer's public names)
 from calcterm.plot import Arrow, Bars, Figure, Line, Panel, Points, Trail
 from calcterm.text import tr
 
