@@ -7,8 +7,8 @@ searching its output for '┌', it leaves out tick labels by a spacing rule of i
 remaining ticks came out unevenly spaced), it counts a Chinese character as one cell, and a
 build costs 4–10 ms at 120×40 (20 ms at 200×60), paid again whenever a tick moved by a cell.
 Now the ticks are chosen in `calcterm.geometry` and written here, and the box depends only on
-its size, so plotext runs once per panel size (a resize) and its output is checked: corners
-exactly where asked.
+its size, so plotext runs once per box size (a resize, or y tick labels changing width) and
+its output is checked: corners exactly where asked.
 
 Layout of the block this module returns (rows + 3 lines, `width` cells): the box's top-left
 corner at column `left` (the width of the widest y tick label), an interior of `rows` ×
