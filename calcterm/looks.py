@@ -52,7 +52,7 @@ def assign(series: list, lang: str = "en") -> dict[int, Look]:
         elif isinstance(s, Points):
             look = _points_look(s, labelled, used_marks)
         elif isinstance(s, Bars):
-            fill = ("full", "checker", "hatch")[fills % 3] if labelled else "full"
+            fill = tuple(FILL_MARKS)[fills % len(FILL_MARKS)] if labelled else "full"
             fills += labelled
             look = Look(fill=fill, mark=FILL_MARKS[fill])
         elif isinstance(s, Shade):

@@ -22,8 +22,6 @@ BRAILLE = np.array([chr(0x2800 + i) for i in range(256)], dtype=object)
 
 # (on, off, on, off, ...) lengths in dots along the line.
 PATTERNS = {"solid": (), "dashed": (4.0, 3.0), "dotted": (1.0, 1.0), "dashdot": (5.0, 2.0, 1.0, 2.0)}
-# Dot masks that tell bars apart: full, checker, vertical hatch.
-FILLS = ("full", "checker", "hatch")
 ARROW_HEADS = "→↗↑↖←↙↓↘"
 BAYER = (np.array([[0, 8, 2, 10], [12, 4, 14, 6], [3, 11, 1, 9], [15, 7, 13, 5]]) + 0.5) / 16
 
