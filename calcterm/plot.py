@@ -132,8 +132,8 @@ class Trail:
 
     The scene keeps one `Trail` and `extend`s it each step; the renderer keeps the dots it
     has already drawn for the current view and rasterises only the new segments, so a path of
-    thousands of steps costs no more per frame than its newest step. It replaces
-    `compute.contours.DotTrail`, which made the scene know the dot grid.
+    thousands of steps costs no more per frame than its newest step, and the scene never
+    needs to know the dot grid.
     """
 
     def __init__(self, label: Text = "", color: Color = "primary", style: str | None = "solid") -> None:

@@ -7,16 +7,14 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from calcterm.compute.contours import (
-    DotTrail, grid, log_levels, marching_squares, quantile_levels, sample_segments, thin_to_dots,
-)
+from calcterm.compute.contours import grid, log_levels, marching_squares, quantile_levels
 from calcterm.compute import heavy_ball as hb
 from calcterm.compute import second_order as so
 from calcterm.compute.optimizers import BLOWUP, SCHEDULES, Run, Settings
 from calcterm.compute.optimizers import METHODS as FIRST
 from calcterm.compute.surfaces import Surface, make
 from calcterm.params import Choice, Expression, Number
-from calcterm.plot import Figure, Line, Panel, Points, sample_count
+from calcterm.plot import Figure, Line, Panel, Points, Trail, sample_count
 from calcterm.scene import Scene
 from calcterm.scenes import _descent_newton as second
 from calcterm.scenes._descent_rates import Rates
@@ -330,8 +328,8 @@ class Descent(Scene):
         """Per second-order run: (note, accepted step length α) of each step it took."""
         self.rates = Rates(self) if rates else None
         self.home = self._home_view()
-        self._trails: dict[tuple, tuple[DotTrail, int]] = {}
-        self._contour_cache: dict[tuple, tuple[np.ndarray, np.ndarray, list[tuple[float, float]]]] = {}
+        self._trails = {m: Trail("", STYLE[m][0]) for m in self.methods}
+        self._contour_cache: tuple[list[Line], list[tuple[float, float]]] | None = None
 
     def _home_view(self) -> tuple[float, float, float, float]:
         """The surface's view, grown to hold the start with a margin."""
@@ -424,11 +422,10 @@ class Descent(Scene):
     def draw(self, width: int, height: int) -> Figure:
         if self.rates is not None:
             return self._draw_rates(width)
-        cols, rows, layout, loss_width = self._layout(width, height)
-        view = self._fit_view(cols, rows)
+        layout, loss_width = self._layout(width, height)
         if not loss_width:
-            return Figure([self._map_panel(view, cols, rows)], **layout)
-        return Figure([self._map_panel(view, cols, rows), self._loss_panel(loss_width)], **layout)
+            return Figure([self._map_panel()], **layout)
+        return Figure([self._map_panel(), self._loss_panel(loss_width)], **layout)
 
     def _draw_rates(self, width: int) -> Figure:
         """The momentum map beside (or, when narrow, above) the eigendirection errors."""
@@ -442,91 +439,72 @@ class Descent(Scene):
     def status_key(self, method: str) -> str:
         return second.status_key(self, method)
 
-    def _layout(self, width: int, height: int) -> tuple[int, int, dict, int]:
-        """Map beside the loss panel (2:1 or 3:2) or above it: whichever shows the map largest.
+    def _layout(self, width: int, height: int) -> tuple[dict, int]:
+        """Map beside the loss panel on a wide plot, above it on a tall one (a cell is about
+        twice as tall as wide, so "wide" means more than twice as many columns as rows).
 
         A race's map needs a legend row per racer: where stacking would leave fewer, the map
         stays beside the loss panel, or, when the width has no room for that, is drawn alone
-        (the readout still lists every racer's loss and rate).
-
-        Returns the map's plotting area in cells (about 7 columns and 5 rows go to ticks,
-        frame and titles), the figure layout and the loss panel's width (0: no loss panel).
+        (the readout still lists every racer's loss and rate). Returns the figure layout and
+        the loss panel's width (0: no loss panel).
         """
-        x0, x1, y0, y1 = self.home
-        options = []
-        for share, weights in ((2 / 3, (2, 1)), (0.6, (3, 2))):
-            if width * (1 - share) >= 18:
-                options.append((round(width * share), height, dict(rows=1, cols=2, weights=weights),
-                                width - round(width * share)))
-        stacked = (width, height // 2, dict(rows=2, cols=1), width)
-        if self.is_race and height // 2 - 5 < len(self.methods) + 1:
-            if not options:  # no room for both and a legend row per racer: the map alone
-                return max(width - 7, 8), max(height - 5, 4), dict(rows=1, cols=1), 0
-        else:
-            options.append(stacked)
+        side_by_side = width >= 2.2 * height and width // 3 >= 18
+        if self.is_race and height // 2 - 5 < len(self.methods) + 1 and not side_by_side:
+            if width // 3 < 18:
+                return dict(rows=1, cols=1), 0
+            side_by_side = True
+        if side_by_side:
+            return dict(rows=1, cols=2, weights=(2, 1)), width - round(width * 2 / 3)
+        return dict(rows=2, cols=1), width
 
-        def dots_per_unit(option) -> float:
-            cols, rows = max(option[0] - 7, 8), max(option[1] - 5, 4)
-            return min(2 * cols / (x1 - x0), 4 * rows / (y1 - y0))
-
-        best = max(options, key=dots_per_unit)
-        return max(best[0] - 7, 8), max(best[1] - 5, 4), best[2], best[3]
-
-    def _fit_view(self, cols: int, rows: int) -> tuple[float, float, float, float]:
-        """Grow the home view in one direction so one unit looks as long across as up."""
-        x0, x1, y0, y1 = self.home
-        sx, sy = x1 - x0, y1 - y0
-        want = cols / (2.0 * rows)  # a cell is about twice as tall as it is wide
-        if sx / sy < want:
-            sx = sy * want
-        else:
-            sy = sx / want
-        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-        return (cx - sx / 2, cx + sx / 2, cy - sy / 2, cy + sy / 2)
-
-    def _contours(self, view, cols: int, rows: int):
-        key = (view, cols, rows)
-        if key not in self._contour_cache:
-            xs, ys, z = grid(self.surface.value, view, min(2 * cols, 180), min(4 * rows, 160))
-            count = int(np.clip(rows // 4, 5, 9))
+    def _contours(self) -> tuple[list[Line], list[tuple[float, float]]]:
+        """Contour lines of f (one NaN-separated line per level) over the home view and its
+        surroundings, where an equal-aspect panel may widen the view; computed once."""
+        if self._contour_cache is None:
+            x0, x1, y0, y1 = self.home
+            pad = max(x1 - x0, y1 - y0)
+            view = (x0 - pad, x1 + pad, y0 - pad, y1 + pad)
+            xs, ys, z = grid(self.surface.value, view, 300, 300)
+            inside = np.ix_((ys >= y0) & (ys <= y1), (xs >= x0) & (xs <= x1))
+            seen = z[inside]
+            count = 7
             if self.surface.f_star is not None:
-                levels = log_levels(z, self.surface.f_star, count)
+                levels = log_levels(seen, self.surface.f_star, count)
             else:
-                levels = quantile_levels(z, count)
-            segments = [marching_squares(xs, ys, z, c) for c in levels]
-            segs = np.concatenate(segments) if segments else np.empty((0, 2, 2))
-            dx, dy = (view[1] - view[0]) / (2 * cols), (view[3] - view[2]) / (4 * rows)
-            px, py = thin_to_dots(*sample_segments(segs, dx, dy), view, cols, rows)
+                levels = quantile_levels(seen, count)
+            lines = []
+            for level in levels:
+                segments = marching_squares(xs, ys, z, level)
+                if len(segments):
+                    gap = np.full((len(segments), 1, 2), np.nan)
+                    path = np.concatenate([segments, gap], axis=1).reshape(-1, 2)
+                    lines.append(Line(path[:, 0], path[:, 1], "", CONTOUR_COLOR, style="solid"))
             minima = list(self.surface.minima)
-            if self.surface.f_star is None and self.surface.bounded_below and np.isfinite(z).any():
+            if self.surface.f_star is None and self.surface.bounded_below and np.isfinite(seen).any():
                 j, i = np.unravel_index(np.nanargmin(np.where(np.isfinite(z), z, np.nan)), z.shape)
                 minima = [(float(xs[i]), float(ys[j]))]
-            self._contour_cache[key] = (px, py, minima)
-        return self._contour_cache[key]
+            self._contour_cache = (lines, minima)
+        return self._contour_cache
 
-    def _trail(self, method: str, view, cols: int, rows: int) -> DotTrail:
-        """The run's path as dots, brought up to date with only its newest steps."""
-        key = (method, view, cols, rows)
-        if key not in self._trails:
-            if len(self._trails) > 4 * len(METHODS):  # many window sizes seen: start afresh
-                self._trails.clear()
-            self._trails[key] = (DotTrail(view, cols, rows), 0)
-        trail, done = self._trails[key]
+    def _trail(self, method: str) -> Trail:
+        """The run's path, brought up to date with only its newest steps."""
+        trail = self._trails[method]
         path = self.runs[method].path
-        if done < len(path):
-            trail.extend(path[done:])
-            self._trails[key] = (trail, len(path))
+        if len(trail) < len(path):
+            trail.extend(path[len(trail):])
         return trail
 
-    def _map_panel(self, view, cols: int, rows: int) -> Panel:
+    def _map_panel(self) -> Panel:
+        """Contours, paths and iterates over the home view, one unit as long across as up."""
+        view = self.home
         formula = self.surface.formula
         title = T(formula, formula.replace(" turned ", "，旋转 ").replace(
             "saddle x²−y² (no minimum)", "鞍面 x²−y²（无最小值）"))
-        panel = Panel(title=title, xlabel="x", xlim=view[:2], ylim=view[2:])
-        px, py, minima = self._contours(view, cols, rows)
-        panel.add(Points(px, py, "", CONTOUR_COLOR, "braille"))
+        panel = Panel(title=title, xlabel="x", xlim=view[:2], ylim=view[2:], aspect="equal")
+        lines, minima = self._contours()
+        panel.add(*lines)
         for m in self.methods:
-            panel.add(Points(*self._trail(m, view, cols, rows).points(), "", STYLE[m][0], "braille"))
+            panel.add(self._trail(m))
         if not self.is_race:
             self._add_arrow(panel, view)
             if self.methods[0] in so.METHODS:
