@@ -61,6 +61,8 @@ class Param:
 
     editable = False
     """Whether the value is typed as text (the `e` key opens an editor for it)."""
+    label_is_a_name = True
+    """A label names the value (a choice, a preset) rather than rounding it (a number)."""
 
     def parse(self, text: str) -> Any:
         raise NotImplementedError
@@ -94,7 +96,7 @@ class Param:
         """One line for `calcterm params`: the default exactly as `-s` accepts it."""
         shown = self.format(self.default)
         label = tr(self.label(self.default), lang)
-        if label != shown:
+        if label != shown and self.label_is_a_name:
             shown = f"{shown} ({label})"
         return f"{self.name}  default {shown}  {self.allowed()}  {self.help.get(lang)}"
 
@@ -155,11 +157,19 @@ class Number(Param):
             new = round(new / self.step) * self.step
         return min(self.hi, max(self.lo, float(f"{new:.12g}")))
 
-    def format(self, value: float) -> str:
+    label_is_a_name = False
+
+    def label(self, value: float) -> Text:
+        """Rounded to the step, as the TUI shows it."""
         if self.log:
             return f"{value:.3g}"
         decimals = max(0, -math.floor(math.log10(self.step))) if self.step < 1 else 0
         return f"{value:.{decimals}f}"
+
+    def format(self, value: float) -> str:
+        """The shown text when it reads back exactly, else the shortest exact one (π: 3.14…)."""
+        shown = self.label(value)
+        return shown if float(shown) == value else repr(float(value))
 
 
 @dataclass(frozen=True)

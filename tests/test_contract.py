@@ -12,7 +12,7 @@ from calcterm.export import dumps
 from calcterm.params import Choice, Expression, Integer, Number, Toggle
 from calcterm.plot import Figure
 from calcterm.render import render, strip_ansi
-from calcterm.text import T
+from calcterm.text import T, tr
 
 
 def test_identity(scene_cls):
@@ -113,3 +113,14 @@ def test_heaviest_parameters_are_valid_and_draw(scene_cls):
     scene = scene_cls(dict(scene_cls.heaviest))
     scene.step()
     assert render(scene.draw(120, 40), 120, 40)
+
+
+def test_the_default_calcterm_params_prints_is_accepted_by_set(scene_cls):
+    """`calcterm params` prints each default as `-s` takes it back (a label goes beside it)."""
+    for p in scene_cls.params:
+        printed = p.format(p.default)
+        assert f"  default {printed}" in p.describe("en")
+        assert p.parse(printed) == p.default, (p.name, printed)
+        label = tr(p.label(p.default), "en")
+        if label != printed and p.label_is_a_name:
+            assert f"({label})" in p.describe("en") and p.parse(label) == p.default, p.name
