@@ -171,3 +171,20 @@ async def test_the_wheel_zooms_taylors_window_and_a_drag_moves_descents_start():
     assert scene.pick(0, 1.5, -2.0) == {"x0": 1.5, "y0": -2.0} and scene.pick(1, 3.0, 1.0) == {}
     taylor = get("taylor")({"window": 0.5})
     assert taylor.zoom(0, 1.25)["window"] >= 1.0, "zooming out from the smallest window moves"
+
+
+async def test_the_help_window_fits_80x24_and_scrolls():
+    from calcterm.host.modals import HelpScreen
+
+    app = CalcTermApp(scene=get("descent")())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        box = app.screen.query_one("#help-box")
+        assert box.region.bottom <= 24 and box.region.right <= 80
+        assert box.max_scroll_y > 0, "descent's help is longer than the screen"
+        await pilot.press("j")
+        await pilot.pause()
+        assert box.scroll_y > 0
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)

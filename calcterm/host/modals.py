@@ -7,7 +7,7 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
@@ -68,7 +68,10 @@ class BoundedInput(Input):
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close")]
+    """The keys and the explanation; it fits the screen and scrolls (↑/↓, page keys, j/k)."""
+
+    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close"),
+                Binding("j", "scroll(1)", show=False), Binding("k", "scroll(-1)", show=False)]
 
     def __init__(self, lang: str, explanation: str = "") -> None:
         super().__init__()
@@ -79,11 +82,18 @@ class HelpScreen(ModalScreen[None]):
         table = Table(show_header=False, box=None, padding=(0, 2))
         for key, what in help_rows(self.lang):
             table.add_row(f"[bold cyan]{key}[/]", what)
-        with Vertical(id="help-box"):
+        with VerticalScroll(id="help-box"):
             yield Static(f"[bold]{t(self.lang, 'help_title')}[/]")
             yield Static(table)
             if self.explanation:
                 yield Static(Text(self.explanation), id="help-explanation")
+
+    def on_mount(self) -> None:
+        self.query_one("#help-box").focus()
+
+    def action_scroll(self, direction: int) -> None:
+        box = self.query_one("#help-box", VerticalScroll)
+        box.scroll_relative(y=direction * max(1, box.size.height - 2), animate=False)
 
 
 class ExpressionScreen(ModalScreen[str | None]):
