@@ -240,8 +240,17 @@ class Descent(Scene):
         elif self["optimizer"] in so.METHODS:
             order = (self.second_order_explanation, self.explanation, self.rates_explanation)
         else:
-            order = (self.explanation, self.second_order_explanation, self.rates_explanation)
+            order = (self._first_order_explanation(), self.second_order_explanation,
+                     self.rates_explanation)
         return order[0] + "\n\n" + order[1] + "\n\n" + order[2]
+
+    def _first_order_explanation(self) -> T:
+        """Plain GD's paragraphs first for GD; the momentum and adaptive paragraph first for
+        the methods it is about."""
+        en, zh = self.explanation.en.split("\n"), self.explanation.zh.split("\n")
+        if self["optimizer"] in ("momentum", "nesterov", "adagrad", "rmsprop", "adam", "race"):
+            en, zh = en[-1:] + en[:-1], zh[-1:] + zh[:-1]
+        return T("\n".join(en), "\n".join(zh))
 
     def implied(self, name: str, value: Any) -> dict[str, Any]:
         """Typing f selects the custom surface; a surface brings its start and η along; the

@@ -495,3 +495,10 @@ def test_soak_to_the_end_of_the_story(values):
             render(scene.draw(*size), *size)
         json.loads(dumps(scene.export()))
     assert "nan" not in " ".join(readout_in(scene).values()).lower()
+
+
+def test_the_paragraph_about_the_chosen_optimizer_comes_first():
+    assert Descent().explain().en.startswith("Each step moves the point")
+    assert Descent({"optimizer": "adam"}).explain().en.startswith("Momentum averages")
+    assert Descent({"optimizer": "adam"}).explain().zh.startswith("动量法")
+    assert Descent({"optimizer": "bfgs"}).explain().en.startswith("Newton's method")
