@@ -146,11 +146,17 @@ def layer_norm(h: np.ndarray, out: np.ndarray | None = None) -> tuple[np.ndarray
     return centred, inv_std
 
 
-def layer_norm_backward(grad_u: np.ndarray, u: np.ndarray, inv_std: np.ndarray) -> np.ndarray:
-    """∂L/∂h from ∂L/∂u for u = LN(h): (1/s)(g − mean(g) − u·mean(g⊙u))."""
-    mean_g = _row_means(grad_u)
-    mean_gu = _row_means(grad_u * u)
-    return inv_std * (grad_u - mean_g - u * mean_gu)
+def layer_norm_backward(grad_u: np.ndarray, u: np.ndarray, inv_std: np.ndarray,
+                        overwrite: bool = False) -> np.ndarray:
+    """∂L/∂h from ∂L/∂u for u = LN(h): (1/s)(g − mean(g) − u·mean(g⊙u)); in grad_u's own
+    memory when `overwrite` (the backward pass hands it a product it no longer needs)."""
+    work = grad_u * u
+    mean_gu = _row_means(work)
+    out = grad_u if overwrite else grad_u.copy()
+    out -= _row_means(grad_u)
+    out -= np.multiply(u, mean_gu, out=work)
+    out *= inv_std
+    return out
 
 
 @dataclass
@@ -289,7 +295,7 @@ def backprop(net: Network, cache: Cache, dh_top: np.ndarray) -> Iterator[LayerGr
         delta = g * slope if net.branch_scale == 1.0 else (net.branch_scale * g) * slope
         g_in = delta @ net.W[j]
         if net.layernorm:
-            g_in = layer_norm_backward(g_in, cache.u[j], cache.inv_std[j])
+            g_in = layer_norm_backward(g_in, cache.u[j], cache.inv_std[j], overwrite=True)
         g_below = g + g_in if net.residual else g_in
         yield LayerGrad(j + 1, g, delta, cache.layer_input(j), slope, exponent)
         g, exponent = _rescaled(g_below, exponent)
@@ -353,6 +359,18 @@ def _frobenius(a: np.ndarray) -> float:
     return scale * float(np.sqrt(np.sum(scaled * scaled)))
 
 
+def _spread(a: np.ndarray) -> float:
+    """The standard deviation of all entries, by BLAS dot products in the array's precision
+    (several times faster than np.std); by float64 np.std when those overflow (a float32
+    spread beyond ~1e19 overflows its own squares)."""
+    flat = a.reshape(-1)
+    centred = flat - flat.dtype.type(flat.sum() / flat.size)
+    total = float(np.dot(centred, centred))
+    if np.isfinite(total):
+        return float(np.sqrt(total / flat.size))
+    return float(a.std(dtype=np.float64))
+
+
 def _weight_grad_norm(step: LayerGrad) -> float:
     """‖δᵀu‖_F without forming δᵀu when the batch is narrower than the layer:
     ‖δᵀu‖²_F = Σ (δδᵀ) ⊙ (uuᵀ), two B×B Gram matrices instead of an n×n product."""
@@ -388,8 +406,7 @@ def train_step(net: Network, x: np.ndarray, y: np.ndarray, lr: float) -> Diagnos
         loss = mse_loss(cache.yhat, y)
         finite = [bool(np.isfinite(h).all()) for h in cache.h]
         overflow = None if all(finite) else finite.index(False)
-        # in float64: a float32 spread beyond 1e19 would overflow its own squares
-        act_std = np.array([h.std(dtype=np.float64) for h in cache.h])
+        act_std = np.array([_spread(h) for h in cache.h])
         head = head_backward(net, cache, y)
         update = lr > 0 and np.isfinite(loss)
         for step in backprop(net, cache, head.dh):
