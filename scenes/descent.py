@@ -21,6 +21,9 @@ from calcterm.scenes._descent_rates import Rates
 from calcterm.text import T, fmt
 
 MAX_STEPS = 5000
+SETTLED = 1e-30
+"""A first-order run whose gradient has fallen by this factor has told its story, its rate
+long since visible (second-order runs say so themselves, with their "converged" status)."""
 ETA_STEP = 10 ** 0.1
 """One key press multiplies η by 10^0.1, so ten presses make a factor of 10."""
 METHODS = (*FIRST, *so.METHODS)
@@ -71,7 +74,7 @@ class Descent(Scene):
                 "单跑或赛跑，并对照 (1 − μ/L)^k 界与 2/L 稳定极限；以及 (η, β) 上收敛率的动量图")
     section = "Part 2 §1.1–1.5, Part 3 §4.1–4.3"
     order = 40
-    pace = 2
+    pace = 1
     heaviest = {"optimizer": "race"}
     min_plot = (34, 10)
     params = (
@@ -355,7 +358,19 @@ class Descent(Scene):
     def done(self) -> bool:
         if self.rates is not None and self.rates.finished:
             return True
-        return self.t >= MAX_STEPS or not any(r.running for r in self.runs.values())
+        return self.t >= MAX_STEPS or all(not r.running or self.settled(m)
+                                          for m, r in self.runs.items())
+
+    def settled(self, method: str) -> bool:
+        """The run has nothing left to show: its gradient has fallen by SETTLED (a
+        method that keeps circling the minimum, like Adam with a constant η, never does)."""
+        path = self.runs[method].path
+        if method not in FIRST or len(path) < 2:
+            return False
+        with np.errstate(all="ignore"):
+            g0 = float(np.hypot(*self.surface.grad_at(path[0])))
+            g = float(np.hypot(*self.surface.grad_at(path[-1])))
+        return math.isfinite(g) and g <= SETTLED * max(g0, 1e-300)
 
     def advance(self) -> None:
         for m, run in self.runs.items():

@@ -502,3 +502,12 @@ def test_the_paragraph_about_the_chosen_optimizer_comes_first():
     assert Descent({"optimizer": "adam"}).explain().en.startswith("Momentum averages")
     assert Descent({"optimizer": "adam"}).explain().zh.startswith("动量法")
     assert Descent({"optimizer": "bfgs"}).explain().en.startswith("Newton's method")
+
+
+def test_gd_on_the_default_quadratic_ends_its_story_once_settled():
+    scene = Descent()
+    while not scene.done:
+        scene.step()
+    path = scene.runs["gd"].path
+    g0, g = (np.hypot(*scene.surface.grad_at(p)) for p in (path[0], path[-1]))
+    assert scene.t < 1000 and g <= 1e-30 * g0 < np.hypot(*scene.surface.grad_at(path[-2]))
