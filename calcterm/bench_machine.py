@@ -73,7 +73,7 @@ def network_step(net, batch: int, steps: int = 4, seconds: float = 3.0) -> dict[
     train_step(fresh, x, y, 1e-4)  # warm-up: the scratch buffers are allocated here
     times: list[float] = []
     stop = time.perf_counter() + seconds
-    while len(times) < 2 or (len(times) < steps and time.perf_counter() < stop):
+    while not times or (len(times) < steps and time.perf_counter() < stop):
         t0 = time.perf_counter()
         train_step(fresh, x, y, 1e-4)
         times.append(time.perf_counter() - t0)
