@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from calcterm.compute import regularize as R
 from calcterm.plot import HLine, Label, Line, Panel, Points, VLine
 from calcterm.text import T, fmt
 
@@ -118,7 +117,7 @@ def descent_panels(scene: "Regularize", k: int) -> list[Panel]:
 
 def flow_panels(scene: "Regularize", k: int) -> list[Panel]:
     """Gradient flow and the heavy ball in the w-plane, and their eigen-components in time."""
-    H, a, lam = scene.H, scene.a, scene["lam"]
+    H, lam = scene.H, scene["lam"]
     star = scene.w_l2
     Q = H + 2.0 * lam * np.eye(2)
     plane = Panel(title=T("ẇ = −∇(D + λ‖w‖²) and ẅ + γẇ + ∇ = 0, t = {t}",

@@ -4,7 +4,6 @@ gradient's shape."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -13,7 +12,7 @@ from calcterm.compute.matrixcalc import (
     IDENTITIES, VEC_IDENTITIES, Check, comparison, make_check, max_error,
 )
 from calcterm.params import Choice, Integer, Number, Toggle
-from calcterm.plot import Bars, Figure, Label, Line, Panel, Points, VLine
+from calcterm.plot import Bars, Figure, Label, Line, Panel, Points
 from calcterm.scene import Scene
 from calcterm.text import T, fmt
 

@@ -7,8 +7,6 @@ from calcterm.text import T
 TEXT: dict[str, T] = {
     "picker_title": T("calcterm — choose a scene (↑/↓, enter)",
                 "calcterm — 选择一个场景（↑/↓，回车）"),
-    "parameters": T("Parameters",
-                "参数"),
     "tab_params": T("Params", "参数"),
     "tab_readout": T("Readout", "读数"),
     "tab_text": T("Text", "说明"),
