@@ -119,7 +119,9 @@ def test_the_tui_probes_report_latency_idle_cpu_and_memory():
 def test_a_signal_ends_the_bench_and_every_child_it_started(sig, status):
     bench_process = subprocess.Popen(
         [sys.executable, "-m", "calcterm", "bench", "tangent", *QUICK, "--keys", "1000"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        # as from a terminal: pytest-xdist workers ignore SIGINT, and children inherit that
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         for line in bench_process.stderr:
             if "TUI: tangent heaviest playing" in line:
