@@ -11,8 +11,9 @@ import numpy as np
 from calcterm.compute.collapse import affine_collapse, collapse_affordable
 from calcterm.compute.activations import ACTIVATIONS, SUP_DERIVATIVE, activate, derivative, saturated
 from calcterm.compute.network import (
-    EXPLODING_ABOVE, INITS, VANISHING_BELOW, Diagnostics, Network, bound_profile, build_network, forward,
-    gain_bounds, log10_product, regime, smooth_target, top_singular_values, train_step,
+    EXPLODING_ABOVE, INITS, VANISHING_BELOW, Diagnostics, Network, bound_profile, build_network,
+    forward, gain_bounds, log10_product, precision_for, regime, smooth_target, top_singular_values,
+    train_step,
 )
 from calcterm.params import Choice, Integer, Number, Toggle
 from calcterm.plot import Figure, HLine, Label, Line, Panel, Points, sample_count
@@ -100,7 +101,8 @@ def _build(values: dict[str, Any], seed: int, progress: Callable[[float], None])
     """Build the net, find every σ_max, measure the first batch."""
     depth, width, batch = values["depth"], values["width"], values["batch"]
     net = build_network(np.random.default_rng([seed, 0]), depth, width, values["activation"],
-                        values["init"], values["sigma"], values["residual"], values["layernorm"])
+                        values["init"], values["sigma"], values["residual"], values["layernorm"],
+                        dtype=precision_for(depth, width))
     progress(0.4)
     start = np.random.default_rng([seed, 2]).standard_normal((depth, width))
     sigma_max, ritz = top_singular_values(net.W, start, LANCZOS_SETUP)
@@ -185,7 +187,8 @@ class Vanishing(Scene):
         "normalisation divides out the scale of the activations. With init = normal, σ√n is "
         "the typical gain of W, and what decides the regime is the average per-layer gain "
         "χ = σ²n·E[φ′(z)²] at the activations the net settles into: above 1 every layer "
-        "amplifies and the gradient explodes, until float64 overflows and training stops. For "
+        "amplifies and the gradient explodes, until the floating-point range overflows (float64, "
+        "or float32 for the biggest nets) and training stops. For "
         "sigmoid, whose slope is small away from 0, χ passes 1 only near σ√n ≈ 10: at σ√n = 5 "
         "the gradient still vanishes. A linear activation collapses the whole net into one "
         "affine map: a deep linear net is one layer. "
@@ -206,7 +209,7 @@ class Vanishing(Scene):
         "“死亡 ReLU”）。残差连接（这里是 h⁽ᵏ⁾ = h⁽ᵏ⁻¹⁾ + φ(z⁽ᵏ⁾)/√D，使 D 个分支之和保持有界）"
         "给每个雅可比矩阵加上单位矩阵，为梯度提供一条直通路径；层归一化则消去激活值的尺度。"
         "init = normal 时 σ√n 是 W 的典型增益，而决定梯度走向的是网络稳定后每层的平均增益 "
-        "χ = σ²n·E[φ′(z)²]：大于 1 时每层都在放大，梯度爆炸，直到 float64 溢出、训练停止。"
+        "χ = σ²n·E[φ′(z)²]：大于 1 时每层都在放大，梯度爆炸，直到浮点数范围溢出（float64；最大的网络用 float32）、训练停止。"
         "sigmoid 在远离 0 处斜率很小，χ 要到 σ√n ≈ 10 附近才超过 1：σ√n = 5 时梯度仍在消失。"
         "线性激活会把整个网络压缩成一个仿射映射：深层线性网络等于一层。"
         "反向传播就是反向模式自动微分：一次反向传播得到一个向量–雅可比乘积（雅可比矩阵的一行），"
@@ -418,8 +421,9 @@ class Vanishing(Scene):
         if self.run.stopped:
             where: Text = f"h⁽{d.overflow_layer}⁾" if d.overflow_layer is not None \
                 else T("the gradient", "梯度")
-            out.append(T("exploding: {w} overflowed float64; training stopped",
-                         "梯度爆炸：{w} 超出 float64 范围，训练已停止").format(w=where))
+            out.append(T("exploding: {w} overflowed {d}; training stopped",
+                         "梯度爆炸：{w} 超出 {d} 范围，训练已停止").format(
+                w=where, d=str(self.run.net.dtype)))
             if self.t > 0 and self.run.initial_regime != "exploding":
                 out.append(T("the gradients did not explode at step 0: SGD diverged, η is too "
                              "large for this net", "初始时梯度并未爆炸：是 SGD 发散了，η 对这个网络太大"))
