@@ -111,12 +111,16 @@ class Run:
         self.value = value
         self.grad = grad
         self.settings = settings
-        self.state = start(x0)
-        self._points = np.empty((64, 2))
+        self._begin(start(x0))
+
+    def _begin(self, state: State) -> None:
+        """Start the record at `state` (subclasses start from states of their own)."""
+        self.state = state
+        self._points = np.empty((64, state.x.size))
         self._values = np.empty(64)
         self._n = 0
-        f0 = self._safe_value(self.state.x)
-        self._record(self.state.x, f0)
+        f0 = self._safe_value(state.x)
+        self._record(state.x, f0)
         self.status = "running" if math.isfinite(f0) else "undefined"
 
     @property

@@ -292,13 +292,7 @@ class Run(optimizers.Run):
         self.grad = grad
         self.hess = hess
         self.settings = settings
-        self.state = start(x0, grad, settings.eta)
-        self._points = np.empty((64, self.state.x.size))
-        self._values = np.empty(64)
-        self._n = 0
-        f0 = self._safe_value(self.state.x)
-        self._record(self.state.x, f0)
-        self.status = "running" if math.isfinite(f0) else "undefined"
+        self._begin(start(x0, grad, settings.eta))
 
     @property
     def note(self) -> str:
