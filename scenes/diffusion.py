@@ -113,29 +113,44 @@ class Diffusion(Scene):
     explanation = T(
         "Forward, the SDE dx = −½β(t)x dt + √β(t) dW shrinks the data by α_t = exp(−½∫β) and "
         "adds noise of variance 1 − α_t², so by t = 1 every particle is N(0, I) noise: the "
-        "histogram melts onto the green exact density p_t. Then time runs backwards: fresh "
-        "N(0, I) noise follows dx = [−½βx − β∇log p_t(x)] dt + √β dW̄ (the β on the score "
-        "matters) and collapses onto the modes. The flow ODE dx = [−½βx − ½β∇log p_t] dt "
-        "moves the same marginals without noise. The score is exact here (a mixture stays a "
-        "mixture: means α_t·m, variance α_t²s² + 1 − α_t²), or learned: a network ε̂(x, t) "
-        "trained to predict the added noise, with ∇log p_t ≈ −ε̂/σ_t. Quality: the KS "
-        "distance to p_t (1-D), and the share of samples nearest each mode beside the mass "
-        "p_t puts in that mode's cell — not beside the weights, because overlapping modes "
-        "spill into each other's cells even for perfect samples. Try few steps, a small "
-        "beta_max (the run starts from the wrong noise) or a short training. All particles "
-        "move together in vectorised steps; a step too heavy for one frame runs in the "
-        "background while the picture stays responsive.",
+        "histogram melts onto the green exact density p_t. The score is exact here (a mixture "
+        "stays a mixture: means α_t·m, variance α_t²s² + 1 − α_t²), or learned: a network "
+        "ε̂(x, t) trained to predict the added noise, with ∇log p_t ≈ −ε̂/σ_t. Quality: the KS "
+        "distance to p_t (1-D), and the share of samples nearest each mode beside the mass p_t "
+        "puts in that mode's cell — not beside the weights, because overlapping modes spill into "
+        "each other's cells even for perfect samples. Try few steps, a small beta_max (the run "
+        "starts from the wrong noise) or a short training. All particles move together in "
+        "vectorised steps; a step too heavy for one frame runs in the background while the "
+        "picture stays responsive.",
         "正向过程 dx = −½β(t)x dt + √β(t) dW 把数据按 α_t = exp(−½∫β) 缩小，并加入方差为 "
         "1 − α_t² 的噪声；到 t = 1 时粒子都变成 N(0, I) 噪声，直方图贴合绿色的精确密度 p_t。"
-        "随后时间倒流：新的 N(0, I) 噪声沿 dx = [−½βx − β∇log p_t(x)] dt + √β dW̄ "
-        "（分数前的 β 不可缺少）演化，聚回各个峰。概率流 ODE dx = [−½βx − ½β∇log p_t] dt "
-        "不加噪声也得到同样的边缘分布。这里的分数可以是精确的（混合高斯加噪后仍是混合高斯："
-        "均值 α_t·m，方差 α_t²s² + 1 − α_t²），也可以是学出来的：网络 ε̂(x, t) 学习预测"
-        "所加的噪声，∇log p_t ≈ −ε̂/σ_t。质量指标：一维看与 p_t 的 KS 距离；并比较离各峰最近的"
-        "样本占比与 p_t 在该峰所属区域内的概率——而不是与权重比较，因为各峰重叠时，即使样本"
-        "完美，也会溢出到相邻峰的区域。试试很少的步数、很小的 beta_max（起点噪声分布不对），"
-        "或很短的训练。所有粒子以向量化方式同步前进；一帧算不完的步骤在后台进行，画面保持流畅。",
+        "这里的分数可以是精确的（混合高斯加噪后仍是混合高斯：均值 α_t·m，方差 α_t²s² + 1 − α_t²），"
+        "也可以是学出来的：网络 ε̂(x, t) 学习预测所加的噪声，∇log p_t ≈ −ε̂/σ_t。质量指标："
+        "一维看与 p_t 的 KS 距离；并比较离各峰最近的样本占比与 p_t 在该峰所属区域内的概率——"
+        "而不是与权重比较，因为各峰重叠时，即使样本完美，也会溢出到相邻峰的区域。试试很少的步数、"
+        "很小的 beta_max（起点噪声分布不对），或很短的训练。所有粒子以向量化方式同步前进；"
+        "一帧算不完的步骤在后台进行，画面保持流畅。",
     )
+    sampler_explanation = {
+        "sde": T(
+            "Reverse SDE: time runs backwards and fresh N(0, I) noise follows "
+            "dx = [−½βx − β∇log p_t(x)] dt + √β dW̄ (the β on the score matters), collapsing "
+            "onto the modes; each particle keeps being kicked by noise on the way.",
+            "逆向 SDE：时间倒流，新的 N(0, I) 噪声沿 dx = [−½βx − β∇log p_t(x)] dt + √β dW̄ "
+            "演化（分数前的 β 不可缺少），聚回各个峰；每个粒子一路上都在受噪声扰动。"),
+        "ode": T(
+            "Flow ODE: dx = [−½βx − ½β∇log p_t] dt moves the particles without noise — half the "
+            "score's drift and no kicks — yet its marginals p_t are the same as the reverse "
+            "SDE's, so the histogram ends on the same data.",
+            "概率流 ODE：dx = [−½βx − ½β∇log p_t] dt 不加噪声地移动粒子——分数漂移只有一半，"
+            "也没有随机扰动——但它的边缘分布 p_t 与逆向 SDE 相同，直方图最终落在同样的数据上。"),
+    }
+
+    def explain(self) -> T:
+        """The chosen sampler's paragraph first, then the other, then the rest."""
+        this = self.sampler_explanation[self["sampler"]]
+        other = self.sampler_explanation["ode" if self["sampler"] == "sde" else "sde"]
+        return this + "\n\n" + other + "\n\n" + self.explanation
 
     trained_nets: ClassVar[dict[tuple, TrainResult]] = {}
     """Trained score nets by everything that decides them, so a reset need not retrain.

@@ -190,3 +190,9 @@ def test_learned_score_with_the_smallest_training_runs_without_warnings():
         run_to_end(scene)
         render(scene.draw(100, 30), 100, 30)
         json.loads(dumps(scene.export()))
+
+
+def test_the_chosen_samplers_paragraph_comes_first():
+    assert Diffusion().explain().en.startswith("Reverse SDE")
+    assert Diffusion({"sampler": "ode"}).explain().en.startswith("Flow ODE")
+    assert Diffusion({"sampler": "ode"}).explain().zh.startswith("概率流 ODE")
