@@ -33,6 +33,13 @@ _quiet = np.errstate(all="ignore")
 """Overflow or 0/0 inside these routines becomes inf/nan, which they test for and reject."""
 
 
+MAX_STARTS = 400
+"""At most this many bracketed starts go to Newton (a g like sin(1000x)·cos(1000y) has
+thousands; evenly sampled, the picture keeps its critical points' spread)."""
+MAX_SINGULAR = 40
+"""At most this many failed starts are searched for a singular point (∇g = 0)."""
+
+
 def uses(text: str, name: str) -> bool:
     """Whether the formula `text` mentions the variable `name`."""
     try:
@@ -160,7 +167,7 @@ def kkt_newton(problem: Problem, start: np.ndarray, lam0: np.ndarray | None = No
 
 
 @_quiet
-def singular_point(problem: Problem, start: np.ndarray, iterations: int = 200) -> np.ndarray | None:
+def singular_point(problem: Problem, start: np.ndarray, iterations: int = 50) -> np.ndarray | None:
     """A point with g = 0 and ∇g = 0 near `start` (Gauss–Newton on (g, g_x, g_y)), or None."""
     p = np.array(start, dtype=float)
     for _ in range(iterations):
@@ -224,6 +231,8 @@ def boundary_points(problem: Problem, curve: Curve, view: View) -> list[Critical
     starts = curve.points[_brackets(problem, curve)]
     if len(starts) == 0:
         return []
+    if len(starts) > MAX_STARTS:  # a wildly oscillating g: sample the brackets evenly
+        starts = starts[np.linspace(0, len(starts) - 1, MAX_STARTS).astype(int)]
     size = max(view[1] - view[0], view[3] - view[2])
     p, lam, ok = kkt_newton(problem, starts)
     inside = ok & (np.abs(p[:, 0] - 0.5 * (view[0] + view[1])) <= size) & (
@@ -233,7 +242,7 @@ def boundary_points(problem: Problem, curve: Curve, view: View) -> list[Critical
         fv = float(problem.value(problem.f, q[0], q[1]))
         gv = float(problem.value(problem.g, q[0], q[1]))
         found.append(Critical(float(q[0]), float(q[1]), fv, gv, float(lq), _classify(problem, q, lq)))
-    for s in starts[~ok]:
+    for s in starts[~ok][:MAX_SINGULAR]:  # each is a scalar Newton run: bound their number
         q = singular_point(problem, s)
         if q is not None and np.hypot(*(q - s)) < 0.1 * size:
             found.append(Critical(float(q[0]), float(q[1]), float(problem.value(problem.f, q[0], q[1])),
