@@ -116,7 +116,7 @@ async def test_resize_storm(scene_id):
     app = CalcTermApp(scene=scenes()[scene_id]())
     sizes = [(10, 5), (300, 100), (61, 21), (33, 9), (120, 40), (80, 24), (200, 7), (15, 60)]
     async with app.run_test(size=(120, 40)) as pilot:
-        for i in range(50):
+        for i in range(2 * len(sizes)):  # every size twice, each from a different one
             await pilot.resize_terminal(*sizes[i % len(sizes)])
             await pilot.pause()
         await pilot.resize_terminal(120, 40)
