@@ -15,6 +15,7 @@ from calcterm.export import dumps
 from calcterm.headless import build
 from calcterm.registry import get
 from calcterm.render import layout
+from helpers import soak
 from texts import notes_in, readout_in
 
 Autodiff = get("autodiff")
@@ -178,17 +179,10 @@ def test_undefined_point_is_named():
 
 
 def test_soak_at_the_heaviest_parameters():
-    with warnings.catch_warnings(), np.errstate(all="raise"):
+    with warnings.catch_warnings(), np.errstate(all="raise"):  # building is strict too
         warnings.simplefilter("error")
         scene = build("autodiff", [(k, str(v)) for k, v in Autodiff.heaviest.items()])
-        for i in range(5000):
-            scene.step()
-            if i % 100 == 0:
-                layout(scene.draw(120, 40), 120, 40).to_rich()
-                scene.readout()
-                scene.notes()
-        assert scene.done
-        json.dumps(scene.export(), allow_nan=False)
+    assert soak(scene).done
 
 
 # ---------------------------------------------------------------- the TUI

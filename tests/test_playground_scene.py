@@ -14,6 +14,7 @@ from calcterm.headless import build
 from calcterm.params import Integer, Number
 from calcterm.registry import get
 from calcterm.render import layout
+from helpers import soak
 from texts import notes_in, readout_in
 
 Playground = get("playground")
@@ -124,19 +125,10 @@ def extremes(which: str) -> dict:
 @pytest.mark.parametrize("which", ["smallest", "largest", "heaviest"])
 def test_soak(which):
     values = dict(Playground.heaviest) if which == "heaviest" else extremes(which)
-    with warnings.catch_warnings(), np.errstate(all="raise"):
+    with warnings.catch_warnings(), np.errstate(all="raise"):  # building is strict too
         warnings.simplefilter("error")
         scene = Playground(values)
-        for i in range(5000):
-            scene.step()
-            if i % 100 == 0:
-                layout(scene.draw(120, 40), 120, 40).to_rich()
-                scene.readout()
-                scene.notes()
-            if scene.done:
-                break
-        assert scene.done
-        json.dumps(scene.export(), allow_nan=False)
+    assert soak(scene, until_done=True).done
 
 
 # ---------------------------------------------------------------- the TUI

