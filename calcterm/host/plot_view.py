@@ -13,6 +13,7 @@ from textual.widget import Widget
 
 from calcterm.host.i18n import t
 from calcterm.palette import theme_palette
+from calcterm.plot import Figure
 from calcterm.render import TooSmall, layout, locate
 from calcterm.scene import Scene
 from calcterm.text import fmt
@@ -34,16 +35,21 @@ class PlotView(Widget):
         super().__init__(id=id)
         self.scene = scene
         self.color = color
+        self.figure: Figure | None = None
+        """What the last repaint drew: the mouse is located in it without drawing again."""
         self._palette: tuple[str | None, dict[str, str]] = (None, {})
 
     def render(self) -> Text:
         width, height = self.size
+        self.figure = None
         min_w, min_h = self.scene.min_plot
         if width < min_w or height < min_h:
             return self._enlarge(width, height)
         try:
-            canvas = layout(self.scene.draw(width, height), width, height, self.app.lang)
+            self.figure = self.scene.draw(width, height)
+            canvas = layout(self.figure, width, height, self.app.lang)
         except TooSmall:
+            self.figure = None
             return self._enlarge(width, height)
         return canvas.to_rich(self.color, self.palette())
 
@@ -66,13 +72,11 @@ class PlotView(Widget):
     # -- the mouse --------------------------------------------------------------------
 
     def where(self, event: events.MouseEvent) -> tuple[int, float, float] | None:
-        """The panel and data point under the pointer."""
-        width, height = self.size
-        try:
-            figure = self.scene.draw(width, height)
-        except TooSmall:
+        """The panel and data point under the pointer, in the figure last drawn."""
+        if self.figure is None:
             return None
-        return locate(figure, width, height, event.x, event.y, self.app.lang)
+        width, height = self.size
+        return locate(self.figure, width, height, event.x, event.y, self.app.lang)
 
     def _pick(self, event: events.MouseEvent) -> None:
         spot = self.where(event)
