@@ -14,11 +14,18 @@ built once.
 from __future__ import annotations
 
 import inspect
+import os
 
-import pytest
+# One BLAS thread per process: the workers already fill every core, and a second spinning
+# OpenBLAS thread per worker made numpy-heavy tests several times slower under xdist. Set before
+# numpy loads; the workers and every CLI the tests start inherit it.
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
 
-from calcterm.registry import scenes
-from helpers import SCENE_IDS, run_cli  # noqa: F401  (re-exported for files not yet moved to helpers)
+import pytest  # noqa: E402
+
+from calcterm.registry import scenes  # noqa: E402
+from helpers import SCENE_IDS  # noqa: E402
 
 TIERS = ("e2e", "terminal", "tui", "unit")  # also the order they start in
 E2E_FILES = {"test_install.py", "test_serve.py", "test_serve_safety.py"}

@@ -12,7 +12,7 @@ from calcterm.compute.variations import line_variation_slope
 from calcterm.export import dumps
 from calcterm.headless import build
 from calcterm.registry import get
-from conftest import run_cli
+from helpers import run_cli
 from pilot import plot_text, readout, select
 
 Brach = get("brachistochrone")

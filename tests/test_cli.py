@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from conftest import SCENE_IDS, run_cli
+from helpers import SCENE_IDS, run_cli
 
 
 def one_line_error(result, *fragments: str) -> None:

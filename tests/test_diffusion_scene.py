@@ -17,7 +17,7 @@ from calcterm.registry import get
 from calcterm.render import render
 from calcterm.text import tr
 
-from conftest import run_cli
+from helpers import run_cli
 from texts import notes_in, readout_in
 
 Diffusion = get("diffusion")

@@ -15,7 +15,7 @@ from calcterm.host.app import CalcTermApp
 from calcterm.params import Expression, ParamError
 from calcterm.registry import scenes
 
-from conftest import run_cli
+from helpers import run_cli
 from pilot import plot_text
 
 ONE_VARIABLE = ["exp(700*x)", "x*1e200", "1e300*x", "1e-300*x", "5", "log(-1-x^2)", "1/x",

@@ -15,7 +15,7 @@ from calcterm.plot import Figure
 from calcterm.registry import scenes
 from calcterm.text import T
 
-from conftest import SCENE_IDS
+from helpers import SCENE_IDS
 
 ALLOWED = {
     # functions and operators as typed in formulas

@@ -10,7 +10,7 @@ import pytest
 from calcterm.compute.expr import parse
 from calcterm.compute.integrals import (
     EXPECTED_ORDER, GAUSS_WEIGHTS, KRONROD_WEIGHTS, NODES, RULES, accumulate, darboux,
-    integrate, observed_order, riemann_sum,
+    darboux_sums, integrate, observed_order, riemann_sum,
 )
 
 
@@ -193,6 +193,19 @@ def test_every_riemann_sum_lies_between_the_darboux_sums():
         for rule in ("left", "right", "midpoint", "trapezoid", "simpson", "random"):
             s = riemann_sum(f, -2, 2, n, rule, rng).total
             assert lo - 1e-12 <= s <= hi + 1e-12, rule
+
+
+def test_both_darboux_sums_at_once_match_the_closed_form_and_each_sum_alone():
+    """sin on [0, π] with two slices: inf 0 and sup 1 on each, so L = 0 and U = π exactly."""
+    assert darboux_sums(np.sin, 0.0, math.pi, 2) == pytest.approx((0.0, math.pi), abs=1e-15)
+    f = lambda x: np.sin(3 * x) + 0.3 * x**2  # noqa: E731
+    for a, b, n in ((-2, 2, 17), (2, -2, 17), (0, 1, 1)):
+        lower, upper = darboux_sums(f, a, b, n)
+        assert lower == riemann_sum(f, a, b, n, "lower").total
+        assert upper == riemann_sum(f, a, b, n, "upper").total
+    lower, upper = darboux_sums(np.sqrt, -1.0, 1.0, 4)
+    assert math.isnan(lower) and math.isnan(upper)  # √x is undefined left of 0
+    assert darboux_sums(lambda x: 1 / x, 0.0, 1.0, 4)[1] == math.inf  # unbounded at 0
 
 
 def test_darboux_of_an_unbounded_slice_is_infinite():

@@ -12,7 +12,7 @@ from calcterm.host.plot_view import PlotView
 from calcterm.host.scene_screen import SPEEDS, SceneScreen
 from calcterm.registry import get, scenes
 
-from conftest import SCENE_IDS
+from helpers import SCENE_IDS
 from pilot import plot_text, select
 
 

@@ -11,7 +11,7 @@ from calcterm.compute.matrixcalc import IDENTITIES
 from calcterm.export import dumps
 from calcterm.headless import build
 from calcterm.registry import get
-from conftest import run_cli
+from helpers import run_cli
 from pilot import plot_text, readout, select
 
 Matrix = get("matrix")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from helpers import run_cli
 from terminal import Terminal
 
 NO_TERMINAL = "the TUI needs a terminal on stdin and stdout"

@@ -421,7 +421,7 @@ async def test_s_in_a_browser_offers_a_download_and_writes_nothing_on_the_server
 
 
 def test_serve_help_states_the_default_cap() -> None:
-    from conftest import run_cli
+    from helpers import run_cli
 
     done = run_cli("serve", "--help")
     assert done.returncode == 0

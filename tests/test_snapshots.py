@@ -7,7 +7,7 @@ import pytest
 from calcterm.host.app import CalcTermApp
 from calcterm.registry import scenes
 
-from conftest import SCENE_IDS
+from helpers import SCENE_IDS
 
 
 @pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])

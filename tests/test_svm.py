@@ -147,8 +147,8 @@ def test_separable_agrees_with_solving(pts):
     if exact:  # a proof the other way: the hard-margin problem is solved with every margin ≥ 1
         s = solve(x, y, limit=20000).state()
         assert math.isfinite(s.primal) and s.margins.min() >= 1 - 1e-6 and s.gap < 1e-6
-    else:
-        s = solve(x, y, c=1e4, limit=20000).state()
+    else:  # no iterate can clear every margin; 2000 SMO steps push hard toward it (C = 10⁴)
+        s = solve(x, y, c=1e4, limit=2000).state()
         assert s.slack.max() > 1e-6
 
 

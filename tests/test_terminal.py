@@ -9,6 +9,8 @@ import pytest
 from calcterm.registry import scenes
 from terminal import CALCTERM, Terminal
 
+SIZES = [(120, 40), (80, 24)]
+
 
 @pytest.fixture
 def term_factory():
@@ -30,12 +32,18 @@ def restored(raw: bytes) -> bool:
     return b"\x1b[?1049l" in tail and b"\x1b[?25h" in tail and b"\x1b[?1000l" in tail
 
 
-@pytest.mark.parametrize("cols, rows", [(120, 40), (80, 24)])
-@pytest.mark.parametrize("scene_id", list(scenes()))
-def test_every_scene_in_a_terminal(term_factory, cols, rows, scene_id):
+@pytest.mark.parametrize("scene_id, size", [
+    pytest.param(scene_id, SIZES[i % 2], id=f"{scene_id}-{SIZES[i % 2][0]}x{SIZES[i % 2][1]}")
+    for i, scene_id in enumerate(scenes())])
+def test_every_scene_in_a_terminal(term_factory, scene_id, size):
     """Each scene opened by name (the picker's own keys are Pilot-tested): parameters, play and
-    pause, help, both languages, and escape back to the picker."""
+    pause, help, both languages, and escape back to the picker.
+
+    Each scene at one of the two sizes, in turn (half the scenes at each): the Pilot snapshots
+    draw every scene at both; what this adds is a real terminal's keys and bytes.
+    """
     cls = scenes()[scene_id]
+    cols, rows = size
     term = term_factory("run", scene_id, cols=cols, rows=rows)
     first = re.compile(rf"\b{re.escape(cls.params[0].name)}\b")
     term.wait_until(lambda text: "Play" in text and first.search(text) is not None,
