@@ -57,28 +57,36 @@ def fit(points_x: np.ndarray, points_y: np.ndarray, width: int, height: int,
     return (cx - (1 + margin) * hx, cx + (1 + margin) * hx, cy - (1 + margin) * hy, cy + (1 + margin) * hy)
 
 
+def grid_lines(u0: float, v0: float, h: float) -> tuple[np.ndarray, np.ndarray]:
+    """The grid around the cell as one polyline, its 18 lines separated by NaN (a break): one
+    line for the renderer to sample, not 18."""
+    ticks = np.arange(-2, 7) * (h / 2)
+    run = np.append(np.linspace(-h, 2 * h, 41), np.nan)
+    across = np.broadcast_to(run, (ticks.size, run.size))
+    at = np.where(np.isnan(across), np.nan, ticks[:, None])
+    u = np.concatenate([(u0 + at).ravel(), (u0 + across).ravel()])
+    v = np.concatenate([(v0 + across).ravel(), (v0 + at).ravel()])
+    return u, v
+
+
 def cell_figure(scene: Jacobian, width: int, height: int) -> Figure:
     u0, v0, h, t = scene["u0"], scene["v0"], scene.h, scene["morph"]
-    ticks = np.arange(-2, 7) * (h / 2)
-    run = np.linspace(-h, 2 * h, 41)
-    lines = [(np.full_like(run, u0 + k), v0 + run) for k in ticks] + \
-            [(u0 + run, np.full_like(run, v0 + k)) for k in ticks]
+    grid_u, grid_v = grid_lines(u0, v0, h)
     left = Panel(title=T("(u, v): the square, side h = {h}", "(u, v)：边长 h = {h} 的正方形").format(
         h=fmt(h, ".3g")), xlabel="u", ylabel="v")
     right = Panel(title=T("(x, y): its image and J·square", "(x, y)：它的像与 J·正方形"),
                   xlabel="x", ylabel="y")
     corners = np.array([[0, 0], [h, 0], [h, h], [0, h]], dtype=float)
     with np.errstate(all="ignore"):
-        mapped = [morph(scene.T, u, v, t) for u, v in lines]
+        grid_x, grid_y = morph(scene.T, grid_u, grid_v, t)
         fill = np.linspace(0.0, h, 40)
         fu, fv = np.meshgrid(u0 + fill, v0 + fill)
         ix, iy = morph(scene.T, fu.ravel(), fv.ravel(), t)
         A = (1 - t) * np.eye(2) + t * scene.J
         px, py = morph(scene.T, np.array([u0]), np.array([v0]), t)
         para = np.array([px[0], py[0]]) + corners @ A.T
-    for (u, v), (x, y) in zip(lines, mapped):
-        left.add(Line(u, v, "", "muted", style="solid"))
-        right.add(Line(x, y, "", "muted", style="solid"))
+    left.add(Line(grid_u, grid_v, "", "muted", style="solid"))
+    right.add(Line(grid_x, grid_y, "", "muted", style="solid"))
     left.add(shade(lambda u, v: (u >= u0) & (u <= u0 + h) & (v >= v0) & (v <= v0 + h),
                    color="accent", label=T("cell", "小方格"), density=0.6),
              polygon(np.array([u0, v0]) + corners, "accent"),
@@ -86,8 +94,8 @@ def cell_figure(scene: Jacobian, width: int, height: int) -> Figure:
     right.add(Points(ix, iy, T("image", "像"), "success", "braille"),
               polygon(para, "accent", T("T(p) + J·cell", "T(p) + J·小方格"), style="dashed"),
               Points(px, py, "", "error", "●"))
-    allx = np.concatenate([x for x, _ in mapped] + [para[:, 0]])
-    ally = np.concatenate([y for _, y in mapped] + [para[:, 1]])
+    allx = np.concatenate([grid_x, para[:, 0]])
+    ally = np.concatenate([grid_y, para[:, 1]])
     ratio = ratio_panel(scene)
     if width >= WIDE:
         w = width // 3

@@ -10,7 +10,8 @@ import numpy as np
 
 from calcterm.compute.expr import parse
 from calcterm.compute.integrals import (
-    EXPECTED_ORDER, Quadrature, RiemannSum, accumulate, integrate, observed_order, riemann_sum,
+    EXPECTED_ORDER, Quadrature, RiemannSum, accumulate, darboux_sums, integrate, observed_order,
+    riemann_sum,
 )
 from calcterm.params import Choice, Expression, Integer, Number
 from calcterm.plot import Figure
@@ -328,8 +329,7 @@ def compute_sums(g: Callable[[np.ndarray], np.ndarray], a: float, b: float, n: i
         order = math.nan
         if n >= 2 and abs(error) > ROUNDING * scale:
             order = observed_order(one(n // 2, rule).total - target, error, n / (n // 2))
-    infima = s.total if rule == "lower" else one(n, "lower").total
-    suprema = s.total if rule == "upper" else one(n, "upper").total
+    infima, suprema = darboux_sums(g, a, b, n)
     lower, upper = (infima, suprema) if b >= a else (suprema, infima)  # Δx < 0 swaps them
     return Sums(s, float(error), order, lower, upper)
 

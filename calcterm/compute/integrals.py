@@ -193,7 +193,7 @@ def riemann_sum(f: ArrayFn, a: float, b: float, n: int, rule: str,
     return RiemannSum(rule, n, dx, edges, tags, heights, total)
 
 
-def _golden_extreme(f: ArrayFn, lo: np.ndarray, hi: np.ndarray, sign: float,
+def _golden_extreme(f: ArrayFn, lo: np.ndarray, hi: np.ndarray, sign: float | np.ndarray,
                     iterations: int = 40) -> tuple[np.ndarray, np.ndarray]:
     """Golden-section search for the minimum of sign·f on each bracket, all at once.
 
@@ -226,22 +226,51 @@ def darboux(f: ArrayFn, edges: np.ndarray, which: str,
     rounding while an extreme at a slice end is taken exactly. An infinite sample makes the
     height infinite (f is unbounded there); an undefined one makes it nan.
     """
-    sign = 1.0 if which == "lower" else -1.0
+    return _extremes(f, edges, (1.0 if which == "lower" else -1.0,), samples)[0]
+
+
+def darboux_sums(f: ArrayFn, a: float, b: float, n: int,
+                 samples: int = DARBOUX_SAMPLES) -> tuple[float, float]:
+    """The lower and upper Darboux sums with n equal slices, oriented like `riemann_sum`.
+
+    Both searches share one sampling of f and run side by side, half the evaluations of
+    two `darboux` calls: a frame of the riemann scene needs both.
+    """
+    edges = np.linspace(float(a), float(b), int(n) + 1)
+    dx = (float(b) - float(a)) / int(n)
+    (infima, _), (suprema, _) = _extremes(f, edges, (1.0, -1.0), samples)
+    with np.errstate(all="ignore"):
+        return float(dx * np.sum(infima)), float(dx * np.sum(suprema))
+
+
+def _extremes(f: ArrayFn, edges: np.ndarray, signs: tuple[float, ...],
+              samples: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(heights, where) of the minimum of sign·f on each slice, for each sign."""
     edges = np.asarray(edges, dtype=float)
     left, width = edges[:-1], np.diff(edges)
     grid = left[:, None] + width[:, None] * (np.arange(samples + 1) / samples)[None, :]
-    values = sign * _values(f, grid)
-    undefined = np.isnan(values).any(axis=1)
-    k = np.argmin(np.where(np.isnan(values), np.inf, values), axis=1)
+    raw = _values(f, grid)
+    undefined = np.isnan(raw).any(axis=1)
     rows = np.arange(left.size)
-    best_x, best_v = grid[rows, k], values[rows, k]
-    lo = grid[rows, np.maximum(k - 1, 0)]
-    hi = grid[rows, np.minimum(k + 1, samples)]
-    refined_x, refined_v = _golden_extreme(f, np.minimum(lo, hi), np.maximum(lo, hi), sign)
-    better = np.isfinite(refined_v) & (refined_v < best_v)
-    best_x = np.where(better, refined_x, best_x)
-    heights = np.where(undefined, np.nan, sign * np.where(better, refined_v, best_v))
-    return heights, best_x
+    best_x, best_v, lo, hi = [], [], [], []
+    for sign in signs:
+        values = sign * raw
+        k = np.argmin(np.where(np.isnan(values), np.inf, values), axis=1)
+        best_x.append(grid[rows, k])
+        best_v.append(values[rows, k])
+        a, b = grid[rows, np.maximum(k - 1, 0)], grid[rows, np.minimum(k + 1, samples)]
+        lo.append(np.minimum(a, b))
+        hi.append(np.maximum(a, b))
+    sign_of = np.repeat(np.asarray(signs), left.size)
+    refined_x, refined_v = _golden_extreme(f, np.concatenate(lo), np.concatenate(hi), sign_of)
+    out = []
+    for i, sign in enumerate(signs):
+        part = slice(i * left.size, (i + 1) * left.size)
+        better = np.isfinite(refined_v[part]) & (refined_v[part] < best_v[i])
+        where = np.where(better, refined_x[part], best_x[i])
+        heights = np.where(undefined, np.nan, sign * np.where(better, refined_v[part], best_v[i]))
+        out.append((heights, where))
+    return out
 
 
 def observed_order(error_coarse: float, error_fine: float, ratio: float = 2.0) -> float:
