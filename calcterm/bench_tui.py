@@ -54,6 +54,23 @@ def stop_children() -> None:
         _children.discard(pid)
 
 
+def _fork() -> tuple[int, int]:
+    """pty.fork with Ctrl-C and SIGTERM held until the child is registered.
+
+    A signal whose handler ran inside the fork's own after-fork hooks (logging registers one)
+    had its exception swallowed there, and the bench played on, deaf to it; held, it arrives
+    just after, where it stops the bench, and `stop_children` knows the child.
+    """
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        pid, fd = pty.fork()
+        if pid:
+            _children.add(pid)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+    return pid, fd
+
+
 class Tui:
     """`calcterm ARGS...` in a pseudo-terminal of `cols`×`rows`."""
 
@@ -62,14 +79,13 @@ class Tui:
         env["TERM"] = "xterm-256color"
         argv = [sys.executable, "-m", "calcterm", *args]
         self.started = time.perf_counter()
-        self.pid, self.fd = pty.fork()
+        self.pid, self.fd = _fork()
         if self.pid == 0:  # the child: size the terminal, then become calcterm
             try:
                 fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
                 os.execve(sys.executable, argv, env)
             finally:
                 os._exit(127)
-        _children.add(self.pid)
         self.chunks: list[tuple[float, bytes]] = []
         self.lock = threading.Lock()
         self.closed = False

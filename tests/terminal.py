@@ -40,6 +40,9 @@ class Terminal:
         self.stream = pyte.ByteStream(self.screen)
         self.raw = bytearray()
         self.lock = threading.Lock()
+        self.fed = 0
+        """Chunks fed to the emulator so far: the screen text is rebuilt only after new output."""
+        self._text: tuple[int, str] = (-1, "")
         inherited = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "COLUMNS", "LINES")}
         environment = {**inherited, "TERM": "xterm-256color", **(env or {})}
         self.pid, self.fd = pty.fork()
@@ -69,14 +72,17 @@ class Terminal:
             with self.lock:
                 self.raw.extend(data)
                 self.stream.feed(data)
+                self.fed += 1
 
     def text(self) -> str:
         """The screen as lines of text (joined cell by cell: pyte's own `display` trips over
         an empty cell, which a wide character's neighbour can leave behind)."""
         with self.lock:
-            columns, buffer = self.screen.columns, self.screen.buffer
-            return "\n".join("".join(buffer[y][x].data for x in range(columns))
-                             for y in range(self.screen.lines))
+            if self._text[0] != self.fed:
+                columns, buffer = self.screen.columns, self.screen.buffer
+                self._text = (self.fed, "\n".join("".join(buffer[y][x].data for x in range(columns))
+                                                  for y in range(self.screen.lines)))
+            return self._text[1]
 
     def wait_until(self, condition: Callable[[str], bool], what: str,
                    timeout: float = 20.0) -> str:
@@ -117,6 +123,7 @@ class Terminal:
         fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
         with self.lock:
             self.screen.resize(rows, cols)
+            self.fed += 1
         os.kill(self.pid, signal.SIGWINCH)
 
     def wait_exit(self, timeout: float = 15.0) -> int:

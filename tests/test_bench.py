@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import signal
 import subprocess
@@ -125,6 +126,7 @@ def test_a_signal_ends_the_bench_and_every_child_it_started(sig, status):
     bench_process = subprocess.Popen(
         [sys.executable, "-m", "calcterm", "bench", "tangent", *QUICK, "--keys", "1000"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONFAULTHANDLER": "1"},  # SIGABRT prints where a hang is
         # as from a terminal: pytest-xdist workers ignore SIGINT, and children inherit that
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
@@ -136,7 +138,13 @@ def test_a_signal_ends_the_bench_and_every_child_it_started(sig, status):
             time.sleep(0.05)
         assert children, "the bench started no TUI"
         bench_process.send_signal(sig)
-        assert bench_process.wait(timeout=30) == status
+        try:
+            bench_process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            bench_process.send_signal(signal.SIGABRT)
+            raise AssertionError(f"the bench ignored {sig.name} for 30 s; its threads:\n"
+                                 f"{bench_process.communicate(timeout=30)[1][-6000:]}") from None
+        assert bench_process.returncode == status
         assert not wait_gone(children, timeout=10), "the bench left its measuring children"
     finally:
         if bench_process.poll() is None:

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from calcterm.registry import scenes
+from calcterm.text import section_text
 from terminal import CALCTERM, Terminal
 
 SIZES = [(120, 40), (80, 24)]
@@ -32,37 +33,34 @@ def restored(raw: bytes) -> bool:
     return b"\x1b[?1049l" in tail and b"\x1b[?25h" in tail and b"\x1b[?1000l" in tail
 
 
-@pytest.mark.parametrize("scene_id, size", [
-    pytest.param(scene_id, SIZES[i % 2], id=f"{scene_id}-{SIZES[i % 2][0]}x{SIZES[i % 2][1]}")
-    for i, scene_id in enumerate(scenes())])
-def test_every_scene_in_a_terminal(term_factory, scene_id, size):
-    """Each scene opened by name (the picker's own keys are Pilot-tested): parameters, play and
-    pause, help, both languages, and escape back to the picker.
-
-    Each scene at one of the two sizes, in turn (half the scenes at each): the Pilot snapshots
-    draw every scene at both; what this adds is a real terminal's keys and bytes.
-    """
-    cls = scenes()[scene_id]
-    cols, rows = size
-    term = term_factory("run", scene_id, cols=cols, rows=rows)
-    first = re.compile(rf"\b{re.escape(cls.params[0].name)}\b")
-    term.wait_until(lambda text: "Play" in text and first.search(text) is not None,
-                    f"the footer and the parameter {cls.params[0].name}")
-    term.press("down", "right", "space")
-    term.wait_until(lambda text: "playing" in text or "finished" in text, "the clock running")
-    term.wait_until(lambda text: term.step() > 0, f"{scene_id} animating", timeout=60)
-    term.press("space")
-    term.wait_until(lambda text: "paused" in text or "finished" in text, "the clock stopped")
-    term.press("?")
-    term.wait_for("Keys", "play / pause")
-    term.press("escape")
-    term.wait_gone("play / pause")
-    term.press("l")
-    term.wait_for("播放")  # the footer's "Play", in Chinese
-    term.press("l")
-    term.wait_for("Play")
-    term.press("escape")
+@pytest.mark.parametrize("cols, rows", SIZES, ids=[f"{c}x{r}" for c, r in SIZES])
+def test_every_scene_from_the_picker_in_a_terminal(term_factory, cols, rows):
+    """One session opens every scene from the picker in turn: parameters, play and pause, help,
+    both languages, and escape back to the picker (which keeps its place, so ↓ reaches the next)."""
+    term = term_factory(cols=cols, rows=rows)
     term.wait_for("choose a scene")
+    for scene_id, cls in scenes().items():
+        term.press("down", "enter")
+        title, section = cls.display_title("en").split()[0], section_text(cls.section, "en").split(",")[0]
+        first = re.compile(rf"\b{re.escape(cls.params[0].name)}\b")
+        term.wait_until(lambda text: title in text and section in text and "Play" in text
+                        and first.search(text) is not None,
+                        f"{scene_id}: its title, section, the footer and the parameter {cls.params[0].name}")
+        term.press("down", "right", "space")
+        term.wait_until(lambda text: "playing" in text or "finished" in text, f"{scene_id}'s clock running")
+        term.wait_until(lambda text: term.step() > 0, f"{scene_id} animating", timeout=60)
+        term.press("space")
+        term.wait_until(lambda text: "paused" in text or "finished" in text, f"{scene_id}'s clock stopped")
+        term.press("?")
+        term.wait_for("Keys", "play / pause")
+        term.press("escape")
+        term.wait_gone("play / pause")
+        term.press("l")
+        term.wait_for("播放")  # the footer's "Play", in Chinese
+        term.press("l")
+        term.wait_for("Play")
+        term.press("escape")
+        term.wait_for("choose a scene")
     term.press("q")
     assert term.wait_exit() == 0
     assert restored(bytes(term.raw))
