@@ -227,10 +227,12 @@ def test_long_text_is_quoted_in_a_window():
 
 
 def quick(fn, limit=1.0):
-    """Issue 9's bound: bad input must fail, not hang (1 s is a hang, not a speed target)."""
-    start = time.perf_counter()
+    """Issue 9's bound: bad input must fail, not hang (1 s is a hang, not a speed target).
+
+    CPU time of this thread: a loaded machine descheduling the test is no hang."""
+    start = time.thread_time()
     fn()
-    assert time.perf_counter() - start < limit
+    assert time.thread_time() - start < limit
 
 
 def test_ten_thousand_parentheses_fail_quickly():
