@@ -12,7 +12,7 @@ from calcterm.compute.variations import line_variation_slope
 from calcterm.export import dumps
 from calcterm.headless import build
 from calcterm.registry import get
-from helpers import run_cli
+from helpers import run_cli, soak
 from pilot import plot_text, readout, select
 
 Brach = get("brachistochrone")
@@ -100,14 +100,9 @@ def test_polygon_parameters_matter_only_in_the_discrete_view():
 
 
 def test_soak_at_the_heaviest_setting():
-    with np.errstate(all="raise"):
-        scene = Brach(dict(Brach.heaviest))
-        scene.finish_job()
-        for i in range(5000):
-            scene.step()
-            if i % 500 == 0:
-                scene.draw(120, 40)
-        json.loads(dumps(scene.export()))
+    scene = Brach(dict(Brach.heaviest))
+    scene.finish_job()
+    soak(scene, 5000, draw_every=500)
     assert scene.data()["T_polygon"] > scene.cyc.time
 
 

@@ -12,7 +12,7 @@ from calcterm.export import dumps
 from calcterm.headless import build
 from calcterm.registry import get
 
-from helpers import run_cli
+from helpers import run_cli, soak
 from texts import notes_in, readout_in
 
 Entropy = get("entropy")
@@ -182,13 +182,9 @@ def test_cli_export_is_strict_json():
 
 @pytest.mark.parametrize("view", ["kl", "softmax", "maxent", "fit"])
 def test_soak_every_view(view):
-    scene = Entropy({"view": view, **({} if view != "fit" else dict(Entropy.heaviest))})
-    for _ in range(5000):
-        scene.step()
-        if scene.done:
-            break
+    scene = soak(Entropy({"view": view, **({} if view != "fit" else dict(Entropy.heaviest))}),
+                 5000, draw_every=500, until_done=True)
     assert scene.done
-    json.loads(dumps(scene.export()))
     for size in ((80, 24), (120, 40), (200, 60)):
         assert scene.draw(*size).panels
 

@@ -11,7 +11,7 @@ import pytest
 from calcterm.export import dumps
 from calcterm.headless import build
 from calcterm.registry import get
-from helpers import run_cli
+from helpers import run_cli, soak
 from pilot import plot_text, readout, select
 
 Geodesic = get("geodesic")
@@ -127,15 +127,9 @@ def test_parameters_matter_in_their_own_view():
 @pytest.mark.parametrize("view", ["sphere", "natural", "isomap"])
 def test_soak(view):
     settings = dict(Geodesic.heaviest) if view == "isomap" else {"view": view, "lr": 1.5}
-    with np.errstate(all="raise"):
-        scene = Geodesic(settings)
-        scene.finish_job()
-        for i in range(5000):
-            scene.step()
-            if i % 500 == 0:
-                scene.draw(120, 40)
-                scene.readout()
-        json.loads(dumps(scene.export()))
+    scene = Geodesic(settings)
+    scene.finish_job()
+    soak(scene, 5000, draw_every=500)
     assert scene.done
 
 

@@ -12,7 +12,7 @@ from calcterm.export import dumps
 from calcterm.headless import build
 from calcterm.registry import get
 
-from helpers import run_cli
+from helpers import run_cli, soak
 from texts import notes_in, readout_in
 
 Lagrange = get("lagrange")
@@ -172,9 +172,7 @@ def test_cli_export_is_strict_json():
 
 
 def test_soak_at_the_heaviest_settings():
-    scene = Lagrange(dict(Lagrange.heaviest))
-    for _ in range(5000):
-        scene.step()
+    scene = soak(Lagrange(dict(Lagrange.heaviest)), 5000, draw_every=500)
     assert scene.t == 120 and scene.done
     for size in ((80, 24), (120, 40), (200, 60)):
         assert scene.draw(*size).panels

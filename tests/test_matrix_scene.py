@@ -11,7 +11,7 @@ from calcterm.compute.matrixcalc import IDENTITIES
 from calcterm.export import dumps
 from calcterm.headless import build
 from calcterm.registry import get
-from helpers import run_cli
+from helpers import run_cli, soak
 from pilot import plot_text, readout, select
 
 Matrix = get("matrix")
@@ -85,14 +85,7 @@ def test_relevance_of_parameters():
 
 
 def test_soak_at_the_heaviest_setting():
-    with np.errstate(all="raise"):
-        scene = Matrix(dict(Matrix.heaviest))
-        for i in range(5000):
-            scene.step()
-            if i % 500 == 0:
-                scene.draw(120, 40)
-                scene.readout()
-        json.loads(dumps(scene.export()))
+    scene = soak(Matrix(dict(Matrix.heaviest)), 5000, draw_every=500)
     assert scene.done and scene.data()["holds"]
 
 

@@ -12,7 +12,7 @@ from calcterm.export import dumps
 from calcterm.headless import build
 from calcterm.registry import get
 
-from helpers import run_cli
+from helpers import run_cli, soak
 from texts import notes_in, readout_in
 
 SVMScene = get("svm")
@@ -106,11 +106,7 @@ def test_cli_export_is_strict_json():
 
 
 def test_soak_at_the_heaviest_settings():
-    scene = SVMScene(dict(SVMScene.heaviest))
-    for _ in range(5000):
-        scene.step()
-        if scene.done:
-            break
+    scene = soak(SVMScene(dict(SVMScene.heaviest)), 5000, draw_every=500, until_done=True)
     d = scene.data()
     assert scene.done and d["gap"] < 1e-6 * max(1.0, d["dual"])
     for size in ((80, 24), (120, 40), (200, 60)):

@@ -11,7 +11,7 @@ import pytest
 from calcterm.export import dumps
 from calcterm.headless import build
 from calcterm.registry import get
-from helpers import run_cli
+from helpers import run_cli, soak
 from pilot import plot_text, readout, select
 
 Vae = get("vae")
@@ -103,14 +103,7 @@ def test_sgd_parameters_matter_only_when_training():
 
 
 def test_soak_at_the_heaviest_setting():
-    with np.errstate(all="raise"):
-        scene = Vae(dict(Vae.heaviest))
-        for i in range(5000):
-            scene.step()
-            if i % 500 == 0:
-                scene.draw(120, 40)
-                scene.readout()
-        json.loads(dumps(scene.export()))
+    scene = soak(Vae(dict(Vae.heaviest)), 5000, draw_every=500)
     assert scene.done and scene.data()["gap"] < 0.01
 
 
