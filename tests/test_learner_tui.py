@@ -9,7 +9,7 @@ from textual.widgets import Static
 
 from calcterm.host.app import CalcTermApp, PickerScreen
 from calcterm.host.plot_view import PlotView
-from calcterm.host.scene_screen import SPEEDS, SceneScreen
+from calcterm.host.scene_screen import SPEEDS
 from calcterm.registry import get, scenes
 
 from helpers import SCENE_IDS
@@ -36,7 +36,7 @@ async def test_the_speed_ladder_is_shown_in_the_status_and_stops_at_its_ends():
 async def test_the_pace_sets_how_many_frames_a_step_takes():
     """At 1× tangent (pace 5) advances one step every five frames; at 4× about four times faster."""
     app = CalcTermApp(scene=get("tangent")())
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40)):
         screen = app.screen
         screen.playing = True
         screen.timer.pause()  # drive the frames by hand: deterministic
@@ -73,6 +73,26 @@ async def test_a_finished_story_stops_the_clock_and_says_so():
         screen = app.screen
         assert screen.scene.done and not screen.playing
         assert "finished" in status(app)
+
+
+async def test_escape_from_the_scene_the_app_opened_on_builds_the_picker_and_keeps_settings():
+    app = CalcTermApp(scene=get("taylor")())
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert not any(isinstance(s, PickerScreen) for s in app.screen_stack)
+        await select(pilot, "order")
+        await pilot.press("right")
+        order = app.screen.scene["order"]
+        assert order != get("taylor").param("order").default
+        await pilot.press("escape")
+        assert isinstance(app.screen, PickerScreen) and len(app.screen_stack) == 2
+        for _ in range(len(SCENE_IDS) + 8):  # down to taylor, past the part headings
+            if app.screen.query_one("OptionList").highlighted_option.id == "taylor":
+                break
+            await pilot.press("down")
+        await pilot.press("enter")
+        assert app.screen.scene.id == "taylor" and app.screen.scene["order"] == order
+        await pilot.press("escape")
+        assert isinstance(app.screen, PickerScreen) and len(app.screen_stack) == 2
 
 
 async def test_settings_survive_the_picker_and_d_restores_the_defaults():

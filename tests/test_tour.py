@@ -162,7 +162,7 @@ def test_stop_out_of_range_is_one_line_and_status_2():
 # -- the TUI ----------------------------------------------------------------------------------
 
 async def test_tour_moves_between_stops_keeps_changes_and_r_restores_the_stop():
-    from calcterm.host.app import CalcTermApp
+    from calcterm.host.app import CalcTermApp, PickerScreen
     from calcterm.host.tour_screen import TourScreen, TourStrip
     from pilot import wait_until
 
@@ -192,7 +192,7 @@ async def test_tour_moves_between_stops_keeps_changes_and_r_restores_the_stop():
         await pilot.press("l")
         assert tour.header(k, "zh") in strip()
         await pilot.press("escape")
-        assert not isinstance(app.screen, TourScreen)
+        assert isinstance(app.screen, PickerScreen)
 
 
 async def test_the_pickers_first_entry_opens_the_tour_and_a_scene_can_join_it():

@@ -122,11 +122,21 @@ class CalcTermApp(App[None]):
         """The picture is shown in words instead of the plot (the `w` key), for every scene."""
 
     def on_mount(self) -> None:
-        self.push_screen(PickerScreen())
         if self.start_scene is not None:
             self.push_screen(SceneScreen(self.start_scene))
-        elif self.start_tour is not None:
+            return
+        # the tour's first stop is built off the UI thread: the picker is on screen meanwhile
+        self.push_screen(PickerScreen())
+        if self.start_tour is not None:
             open_stop(self, self.start_tour)
+
+    def back_to_picker(self) -> None:
+        """Leave this screen for the one under it, or for the picker when it is the first: an app
+        opened on a scene builds its picker only if the learner asks for it."""
+        if len(self.screen_stack) > 2:  # the default screen, then ours: is there one between?
+            self.pop_screen()
+        else:
+            self.switch_screen(PickerScreen())
 
     def action_toggle_language(self) -> None:
         self.lang = "zh" if self.lang == "en" else "en"
