@@ -56,6 +56,11 @@ class PickerScreen(Screen[None]):
         Binding("q", "app.quit", "Quit"),
     ]
 
+    def __init__(self, highlight: str | None = None) -> None:
+        super().__init__()
+        self.highlight = highlight
+        """The scene to put the cursor on first: the one the learner just left."""
+
     def compose(self) -> ComposeResult:
         yield Static(id="picker-title")
         yield OptionList(id="picker")
@@ -85,6 +90,8 @@ class PickerScreen(Screen[None]):
             if what:
                 body.append("\n" + what)
             picker.add_option(Option(_row(Text(scene_id, style="bold cyan"), body), id=scene_id))
+        if highlighted is None and self.highlight is not None:
+            highlighted = picker.get_option_index(self.highlight)
         picker.highlighted = highlighted or 0
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -130,13 +137,13 @@ class CalcTermApp(App[None]):
         if self.start_tour is not None:
             open_stop(self, self.start_tour)
 
-    def back_to_picker(self) -> None:
-        """Leave this screen for the one under it, or for the picker when it is the first: an app
-        opened on a scene builds its picker only if the learner asks for it."""
+    def back_to_picker(self, left: str) -> None:
+        """Leave scene `left` for the screen under it, or for the picker when it is the first: an
+        app opened on a scene builds its picker only if the learner asks for it."""
         if len(self.screen_stack) > 2:  # the default screen, then ours: is there one between?
             self.pop_screen()
         else:
-            self.switch_screen(PickerScreen())
+            self.switch_screen(PickerScreen(highlight=left))
 
     def action_toggle_language(self) -> None:
         self.lang = "zh" if self.lang == "en" else "en"

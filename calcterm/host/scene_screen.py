@@ -452,7 +452,7 @@ class SceneScreen(Screen[None]):
     def action_back_to_picker(self) -> None:
         self.playing = False
         self.remember()
-        self.app.back_to_picker()
+        self.app.back_to_picker(self.scene.id)
 
     def action_quit(self) -> None:
         self.app.exit()
