@@ -79,6 +79,7 @@ def cell_figure(scene: Jacobian, width: int, height: int) -> Figure:
     corners = np.array([[0, 0], [h, 0], [h, h], [0, h]], dtype=float)
     with np.errstate(all="ignore"):
         grid_x, grid_y = morph(scene.T, grid_u, grid_v, t)
+        grid_x = np.where(np.isnan(grid_u), np.nan, grid_x)  # breaks stay breaks, whatever T does
         fill = np.linspace(0.0, h, 40)
         fu, fv = np.meshgrid(u0 + fill, v0 + fill)
         ix, iy = morph(scene.T, fu.ravel(), fv.ravel(), t)
