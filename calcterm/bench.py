@@ -70,27 +70,26 @@ class Progress:
               file=self.stream, flush=True)
 
 
-class Interrupted(Exception):
-    """SIGTERM arrived; the bench stops, as it does on Ctrl-C."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
-
-
 @contextlib.contextmanager
 def interruptible() -> Iterator[None]:
-    """Turn SIGTERM into `Interrupted` and, however the bench ends (finished, Ctrl-C, SIGTERM,
-    an error), end every measuring child it started."""
+    """Turn SIGTERM into `Interrupted` and Ctrl-C into KeyboardInterrupt, remembered so that the
+    TUI probes raise them again should an after-fork hook swallow the first; and, however the
+    bench ends (finished, Ctrl-C, SIGTERM, an error), end every measuring child it started."""
     def stop(signum: int, frame: Any) -> None:
-        raise Interrupted(signum)
+        bench_tui.request_stop(signum)
 
-    previous = signal.signal(signal.SIGTERM, stop)
+    previous_term = signal.signal(signal.SIGTERM, stop)
+    previous_int = signal.getsignal(signal.SIGINT)
+    if previous_int is signal.default_int_handler:  # not when Ctrl-C is ignored (no terminal)
+        signal.signal(signal.SIGINT, stop)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGTERM, previous_term)
+        if previous_int is signal.default_int_handler:
+            signal.signal(signal.SIGINT, previous_int)
         bench_tui.stop_children()
+        bench_tui.forget_stop()
 
 
 def stage_count(options: Options) -> int:

@@ -34,6 +34,38 @@ IDLE_WINDOW = 3.0
 SETTLED_BELOW = 20.0
 
 _children: set[int] = set()
+_stop: int | None = None
+"""The signal that asked the bench to stop, once one has."""
+
+
+class Interrupted(Exception):
+    """SIGTERM arrived; the bench stops, as it does on Ctrl-C."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def request_stop(signum: int) -> None:
+    """A signal handler's work: remember the stop, then raise it."""
+    global _stop
+    _stop = signum
+    check_stop()
+
+
+def forget_stop() -> None:
+    """The bench is over: a later one in this process starts unstopped."""
+    global _stop
+    _stop = None
+
+
+def check_stop() -> None:
+    """Raise the requested stop (again): a handler that ran inside an after-fork hook, in the
+    parent or via another thread, had its exception swallowed there."""
+    if _stop == signal.SIGINT:
+        raise KeyboardInterrupt
+    if _stop is not None:
+        raise Interrupted(_stop)
 
 
 def supported() -> str | None:
@@ -59,7 +91,8 @@ def _fork() -> tuple[int, int]:
 
     A signal whose handler ran inside the fork's own after-fork hooks (logging registers one)
     had its exception swallowed there, and the bench played on, deaf to it; held, it arrives
-    just after, where it stops the bench, and `stop_children` knows the child.
+    just after, where it stops the bench, and `stop_children` knows the child. (Held in this
+    thread only: one taken by another thread is raised again by `check_stop`.)
     """
     held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
@@ -133,6 +166,7 @@ class Tui:
                     return arrived - t0
             if not self.alive():
                 raise RuntimeError(f"calcterm exited before showing {pattern!r}")
+            check_stop()
             time.sleep(0.005)
         raise TimeoutError(f"calcterm did not show {pattern!r} within {timeout:.0f} s")
 
@@ -142,9 +176,11 @@ class Tui:
         while time.perf_counter() - self.last_output() < seconds:
             if time.perf_counter() - t0 > timeout:
                 return
+            check_stop()
             time.sleep(0.05)
 
     def press(self, key: str) -> float:
+        check_stop()
         os.write(self.fd, KEYS[key])
         return time.perf_counter()
 
@@ -173,6 +209,7 @@ class Tui:
         """CPU used over `window` seconds of wall time, in percent of one core."""
         c0, t0 = self.cpu_seconds(), time.perf_counter()
         time.sleep(window)
+        check_stop()
         return 100.0 * (self.cpu_seconds() - c0) / (time.perf_counter() - t0)
 
     def settle(self, below: float = SETTLED_BELOW, timeout: float = 120.0) -> float:

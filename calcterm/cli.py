@@ -380,6 +380,7 @@ def bench(scene_ids: tuple[str, ...], sizes: tuple[tuple[int, int], ...], frames
     and matplotlib; the network scene's matrix rate against this machine's; startup; and the
     TUI's key latency, idle CPU and peak memory. One progress line per stage on stderr."""
     from calcterm import bench as bench_module
+    from calcterm.bench_tui import Interrupted
     from calcterm.params import ParamError
     from calcterm.registry import get, scenes
 
@@ -393,7 +394,7 @@ def bench(scene_ids: tuple[str, ...], sizes: tuple[tuple[int, int], ...], frames
         with bench_module.interruptible():
             report = bench_module.run(options, bench_module.Progress(
                 bench_module.stage_count(options)))
-    except bench_module.Interrupted as exc:
+    except Interrupted as exc:
         sys.exit(128 + exc.signum)
     click.echo(bench_module.to_json(report) if as_json else bench_module.table(report))
 

@@ -329,7 +329,12 @@ def compute_sums(g: Callable[[np.ndarray], np.ndarray], a: float, b: float, n: i
         order = math.nan
         if n >= 2 and abs(error) > ROUNDING * scale:
             order = observed_order(one(n // 2, rule).total - target, error, n / (n // 2))
-    infima, suprema = darboux_sums(g, a, b, n)
+    if rule == "lower":  # s is one of the two already
+        infima, suprema = s.total, one(n, "upper").total
+    elif rule == "upper":
+        infima, suprema = one(n, "lower").total, s.total
+    else:
+        infima, suprema = darboux_sums(g, a, b, n)
     lower, upper = (infima, suprema) if b >= a else (suprema, infima)  # Δx < 0 swaps them
     return Sums(s, float(error), order, lower, upper)
 

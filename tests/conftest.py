@@ -36,10 +36,13 @@ def scene_cls(request):
     return scenes()[request.param]
 
 
-def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """One worker more than cores (`-n auto`): a worker waiting on a terminal, pip, a browser or
     a Textual pause uses no CPU, and the extra worker fills those waits (on two cores: three
-    workers 2 min 58 s, two 3 min 30 s, four 3 min 15 s)."""
+    workers 2 min 58 s, two 3 min 30 s, four 3 min 15 s). PYTEST_XDIST_AUTO_NUM_WORKERS and
+    `-n logical` are left to xdist."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS") or config.option.numprocesses == "logical":
+        return None
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return (cores or 1) + 1
 

@@ -54,6 +54,7 @@ def resident_bytes() -> int:
 
     Untraced, so a 5000-step soak runs at full speed: tracemalloc made the soaks three times
     slower. Resident memory holds everything Python and numpy allocate, so a leak shows in it.
+    Off Linux the peak is a weaker measure: growth shows only once it passes the earlier peak.
     """
     try:
         with open("/proc/self/statm") as statm:

@@ -41,7 +41,8 @@ class Terminal:
         self.raw = bytearray()
         self.lock = threading.Lock()
         self.fed = 0
-        """Chunks fed to the emulator so far: the screen text is rebuilt only after new output."""
+        """Changes to the emulator so far (output fed, a resize): the screen text is rebuilt only
+        after one."""
         self._text: tuple[int, str] = (-1, "")
         inherited = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "COLUMNS", "LINES")}
         environment = {**inherited, "TERM": "xterm-256color", **(env or {})}

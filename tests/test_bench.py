@@ -13,10 +13,10 @@ import time
 
 import pytest
 
-from calcterm import bench
+from calcterm import bench, bench_frames
 from calcterm.compute.network import step_flops, step_memory
 from calcterm.registry import get
-from helpers import run_cli
+from helpers import SCENE_IDS, run_cli
 from processes import descendants, wait_gone
 
 QUICK = ("--frames", "1", "--seconds", "0.05")
@@ -91,6 +91,19 @@ def test_each_scene_at_each_size_with_budgets_and_the_network_rates():
     assert alone["ratio"] == pytest.approx(alone["gflops"] / alone["machine_gflops"])
 
 
+@pytest.mark.parametrize("scene_id", SCENE_IDS)
+def test_every_scene_times_and_matplotlib_draws_its_figures(scene_id):
+    """The frame timing the bench runs for each scene, in-process: one frame after warming up,
+    and (with matplotlib installed, the `bench` extra) the same figures drawn by matplotlib."""
+    scene = get(scene_id)()
+    bench_frames.prepare(scene)
+    result = bench_frames.time_scene(scene, (100, 30), 1, 0.01, bench_frames.have_matplotlib())
+    check_timing(result)
+    assert result["size"] == [100, 30] and "matplotlib_error" not in result
+    if bench_frames.have_matplotlib():
+        assert positive(result["matplotlib"]["median_ms"]) and positive(result["ratio"])
+
+
 @pytest.mark.terminal
 def test_the_tui_probes_report_latency_idle_cpu_and_memory():
     result = run_cli("bench", "tangent", *QUICK, "--keys", "2", "--memory-frames", "2", "--json",
@@ -150,6 +163,20 @@ def test_a_signal_ends_the_bench_and_every_child_it_started(sig, status):
         if bench_process.poll() is None:
             bench_process.kill()
             bench_process.wait()
+
+
+def test_a_stop_swallowed_by_an_after_fork_hook_is_raised_again():
+    from calcterm import bench_tui
+
+    for sig, raised in ((signal.SIGTERM, bench_tui.Interrupted), (signal.SIGINT, KeyboardInterrupt)):
+        try:
+            bench_tui.request_stop(sig)
+        except raised:
+            pass  # as logging's after-fork hook did with the handler's exception
+        with pytest.raises(raised):
+            bench_tui.check_stop()  # the probe's next poll
+        bench_tui.forget_stop()
+        bench_tui.check_stop()  # a later bench starts unstopped
 
 
 def test_bench_rejects_unknown_scene():

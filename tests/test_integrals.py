@@ -206,6 +206,8 @@ def test_both_darboux_sums_at_once_match_the_closed_form_and_each_sum_alone():
     lower, upper = darboux_sums(np.sqrt, -1.0, 1.0, 4)
     assert math.isnan(lower) and math.isnan(upper)  # √x is undefined left of 0
     assert darboux_sums(lambda x: 1 / x, 0.0, 1.0, 4)[1] == math.inf  # unbounded at 0
+    with pytest.raises(ValueError, match="at least 1"):
+        darboux_sums(np.sin, 0.0, 1.0, 0)
 
 
 def test_darboux_of_an_unbounded_slice_is_infinite():

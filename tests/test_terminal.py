@@ -72,6 +72,8 @@ def test_run_opens_the_scene_with_values_and_quits_cleanly(term_factory):
     assert term.value_after("f′(x₀) exact") == "0.87758256189"  # cos(0.5) to 12 digits
     term.press("n", "n")
     term.wait_for("step 2")
+    term.press("escape")  # the picker is built now, the cursor on the scene just left
+    term.wait_for("choose a scene", "tangent")
     term.press("q")
     assert term.wait_exit() == 0 and restored(bytes(term.raw))
 

@@ -233,9 +233,11 @@ def darboux_sums(f: ArrayFn, a: float, b: float, n: int,
                  samples: int = DARBOUX_SAMPLES) -> tuple[float, float]:
     """The lower and upper Darboux sums with n equal slices, oriented like `riemann_sum`.
 
-    Both searches share one sampling of f and run side by side, half the evaluations of
-    two `darboux` calls: a frame of the riemann scene needs both.
+    Both searches share one sampling of f and run side by side: half the calls of f and a
+    third fewer points than two `darboux` calls, for a frame of the riemann scene needs both.
     """
+    if int(n) < 1:
+        raise ValueError(f"n must be at least 1, not {n}")
     edges = np.linspace(float(a), float(b), int(n) + 1)
     dx = (float(b) - float(a)) / int(n)
     (infima, _), (suprema, _) = _extremes(f, edges, (1.0, -1.0), samples)

@@ -90,7 +90,7 @@ class PickerScreen(Screen[None]):
             if what:
                 body.append("\n" + what)
             picker.add_option(Option(_row(Text(scene_id, style="bold cyan"), body), id=scene_id))
-        if highlighted is None and self.highlight is not None:
+        if highlighted is None and self.highlight in scenes():
             highlighted = picker.get_option_index(self.highlight)
         picker.highlighted = highlighted or 0
 
