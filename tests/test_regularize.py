@@ -21,10 +21,13 @@ def brute_force_minimum(H, a, penalty, lam, w0):
     l1, l2 = R.split(penalty, lam)
     w = np.array(w0, dtype=float)
     for _ in range(5000):
+        before = w.copy()
         for j in range(len(w)):
             q = H[j, j] + 2 * l2
             c = (H @ a)[j] - (H[j] @ w - H[j, j] * w[j])
             w[j] = np.sign(c) * max(abs(c) - l1, 0.0) / q
+        if np.max(np.abs(w - before)) <= 1e-16 * (1 + np.max(np.abs(w))):
+            break  # a fixed point to rounding: more sweeps change nothing
     return w
 
 
