@@ -115,7 +115,7 @@ async def test_settings_survive_the_picker_and_d_restores_the_defaults():
 
 @pytest.mark.parametrize("scene_id", SCENE_IDS)
 async def test_every_scene_draws_a_plot_below_80_by_24(scene_id):
-    """60×20, under the plot-beside-the-panel layout; 80×24 is in every scene's snapshot."""
+    """60×20, where the side panel moves under the plot; 80×24 is in every scene's snapshot."""
     size = (60, 20)
     scene = scenes()[scene_id](seed=0)
     scene.finish_job()
