@@ -94,7 +94,18 @@ class Terminal:
             if condition(text):
                 return text
             time.sleep(0.02)
-        raise AssertionError(f"never saw {what} on screen:\n{self.text()}")
+        raise AssertionError(f"never saw {what} on screen ({self.state()}):\n{self.text()}")
+
+    def state(self) -> str:
+        """How calcterm stands, for a failure message: its process state and its last output."""
+        try:
+            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            process = f"process state {fields[0]}, {int(fields[11]) + int(fields[12])} CPU ticks"
+        except (OSError, IndexError, ValueError):
+            process = "process gone"
+        with self.lock:
+            fed, size = self.fed, len(self.raw)
+        return f"{process}, {size} bytes read in {fed} chunks"
 
     def wait_for(self, *needles: str, timeout: float = 20.0) -> str:
         return self.wait_until(lambda text: all(n in text for n in needles), repr(needles), timeout)
