@@ -180,8 +180,12 @@ class Scene:
         self.t += 1
 
     def rewind(self, t: int) -> None:
-        """Replay from the reset to step `t` (scenes are deterministic)."""
+        """Replay from the reset to step `t` (scenes are deterministic).
+
+        The slow preparation is done first: a scene is busy until it is, and stepping a busy
+        scene changes nothing, so without it the replay never reached `t`."""
         self.reset()
+        self.finish_job()
         while self.t < t and not self.done:
             self.step()
 

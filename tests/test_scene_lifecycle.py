@@ -89,6 +89,42 @@ def test_rewind_replays_to_an_earlier_step():
     assert scene.t == 2 and scene.count == 2
 
 
+def test_rewind_prepares_a_scene_that_is_busy_until_its_job_is_done():
+    class Prepared(Counter):  # like a big network: no step until the job has built it
+        calls = 0
+
+        @property
+        def busy(self) -> bool:
+            return self.trained is None
+
+        def step(self) -> None:
+            self.calls += 1
+            assert self.calls < 1000, "rewind keeps stepping a scene that cannot move"
+            super().step()
+
+    scene = Prepared({"limit": 10})
+    scene.finish_job()
+    for _ in range(5):
+        scene.step()
+    scene.rewind(2)  # replayed forever before: every step of the busy scene did nothing
+    assert scene.t == 2 and scene.count == 2 and scene.trained == 20
+
+
+def test_rewind_of_a_network_built_off_the_ui_thread_matches_a_fresh_replay():
+    from calcterm.registry import get
+
+    settings = {"depth": 33, "width": 512, "batch": 2}
+    scene, fresh = get("vanishing")(settings), get("vanishing")(settings)
+    assert scene.heavy and scene.busy  # built by its job
+    for s, steps in ((scene, 3), (fresh, 2)):
+        s.finish_job()
+        for _ in range(steps):
+            s.step()
+    scene.rewind(2)
+    assert scene.t == 2 and not scene.busy
+    assert scene.data()["loss_history"] == fresh.data()["loss_history"]
+
+
 def test_changed_lists_only_values_off_their_defaults():
     scene = Counter({"rate": 2.5})
     assert scene.changed() == {"rate": 2.5}
