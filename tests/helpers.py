@@ -62,3 +62,19 @@ def resident_bytes() -> int:
     except OSError:
         scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB elsewhere
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+
+
+def fits_every_plot_size(scene) -> None:
+    """Lay `scene` out at every plot size from the host's smallest (40×10) up to 130×45: narrow
+    or short plots may get fewer panels, but never TooSmall."""
+    import itertools
+
+    import pytest
+
+    from calcterm.render import TooSmall, layout
+
+    for width, height in itertools.product(range(40, 131, 9), range(10, 46, 5)):
+        try:
+            layout(scene.draw(width, height), width, height)
+        except TooSmall as error:  # pragma: no cover - the failure message
+            pytest.fail(f"{width}×{height}: {error}")

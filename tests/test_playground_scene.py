@@ -13,8 +13,7 @@ from calcterm.export import dumps
 from calcterm.headless import build
 from calcterm.params import Integer, Number
 from calcterm.registry import get
-from calcterm.render import layout
-from helpers import soak
+from helpers import fits_every_plot_size, soak
 from texts import notes_in, readout_in
 
 Playground = get("playground")
@@ -170,14 +169,4 @@ def test_data_set_labels_cover_every_choice():
 
 
 def test_every_plot_size_from_the_minimum_up_fits():
-    """The host's smallest plot is 40×10; narrow or short plots get fewer panels, never TooSmall."""
-    import itertools
-
-    from calcterm.render import TooSmall
-
-    scene = build("playground", steps=12)
-    for width, height in itertools.product(range(40, 131, 9), range(10, 46, 5)):
-        try:
-            layout(scene.draw(width, height), width, height)
-        except TooSmall as error:  # pragma: no cover - the failure message
-            pytest.fail(f"{width}×{height}: {error}")
+    fits_every_plot_size(build("playground", steps=12))
