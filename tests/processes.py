@@ -1,9 +1,13 @@
-"""Processes seen through /proc (Linux): who descends from whom, and who is still alive."""
+"""Processes seen through /proc (Linux): who descends from whom, who is still alive, and how
+much CPU each has used."""
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
+
+TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 def _stat_fields(pid: str) -> list[str] | None:
@@ -27,10 +31,23 @@ def descendants(pid: int) -> set[int]:
     return {p for p in found if alive(p)}
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds `pid` has used so far (all its threads)."""
+    fields = _stat_fields(str(pid))
+    if fields is None:
+        raise ProcessLookupError(pid)
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def state(pid: int) -> str | None:
+    """The one-letter process state (R running, S sleeping, Z zombie, ...), None when gone."""
+    fields = _stat_fields(str(pid))
+    return None if fields is None else fields[0]
+
+
 def alive(pid: int) -> bool:
     """True while `pid` exists and is not a zombie."""
-    fields = _stat_fields(str(pid))
-    return fields is not None and fields[0] != "Z"
+    return state(pid) not in (None, "Z")
 
 
 def wait_gone(pids: set[int], timeout: float) -> set[int]:

@@ -22,6 +22,8 @@ from typing import Callable
 
 import pyte
 
+from processes import cpu_seconds, state
+
 KEYS = {
     "enter": b"\r", "escape": b"\x1b", "up": b"\x1b[A", "down": b"\x1b[B", "right": b"\x1b[C",
     "left": b"\x1b[D", "space": b" ", "tab": b"\t",
@@ -99,9 +101,8 @@ class Terminal:
     def state(self) -> str:
         """How calcterm stands, for a failure message: its process state and its last output."""
         try:
-            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            process = f"process state {fields[0]}, {int(fields[11]) + int(fields[12])} CPU ticks"
-        except (OSError, IndexError, ValueError):
+            process = f"process state {state(self.pid)}, {cpu_seconds(self.pid):.2f} CPU s"
+        except ProcessLookupError:
             process = "process gone"
         with self.lock:
             fed, size = self.fed, len(self.raw)

@@ -11,18 +11,12 @@ import time
 
 import pytest
 
+from processes import cpu_seconds
 from terminal import Terminal
 
 pytestmark = pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="needs Linux /proc")
 WINDOW = 3.0
 """Seconds of wall time over which the idle CPU is read."""
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
 
 
 def idle_share(term: Terminal) -> float:
